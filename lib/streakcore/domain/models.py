@@ -1,0 +1,63 @@
+"""Domain models: what a run is once it has left SmashRun's schema behind."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SplitUnit = Literal["mi", "km"]
+
+
+class Activity(BaseModel):
+    """One run. `start_local` keeps the UTC offset of the place where it happened."""
+
+    model_config = ConfigDict(frozen=True)
+
+    activity_id: str = Field(min_length=1)
+    start_local: datetime
+    distance_m: float = Field(ge=0)
+    duration_s: float = Field(ge=0)
+    activity_type: str = "running"
+    external_id: str | None = None
+    is_treadmill: bool | None = None
+    heart_rate_avg: float | None = None
+    notes: str | None = None
+
+    @field_validator("start_local")
+    @classmethod
+    def _must_carry_offset(cls, value: datetime) -> datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("start_local must carry the UTC offset where the run happened")
+        return value
+
+    @property
+    def local_date(self) -> date:
+        """The streak day: the calendar date where and when the run started."""
+        return self.start_local.date()
+
+    @property
+    def utc_offset(self) -> str:
+        """The offset the run carried, as `+HH:MM`."""
+        offset = self.start_local.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds() // 60)
+        sign = "+" if minutes >= 0 else "-"
+        hours, mins = divmod(abs(minutes), 60)
+        return f"{sign}{hours:02d}:{mins:02d}"
+
+
+class Split(BaseModel):
+    """One split as SmashRun reports it: cumulative distance and time at its end."""
+
+    model_config = ConfigDict(frozen=True)
+
+    activity_id: str = Field(min_length=1)
+    unit: SplitUnit
+    index: int = Field(ge=1)
+    distance_m: float = Field(ge=0)
+    elapsed_s: float = Field(ge=0)
+    speed: float | None = None
+    heart_rate: float | None = None
+    elevation_gain_m: float | None = None
+    elevation_loss_m: float | None = None

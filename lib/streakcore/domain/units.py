@@ -1,0 +1,48 @@
+"""Units at the edges: we store metres and seconds and convert only when parsing or printing."""
+
+from __future__ import annotations
+
+import re
+
+from streakcore.errors import ConfigError
+
+METRES_PER_MILE = 1609.344
+METRES_PER_KM = 1000.0
+
+_DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mi|miles?|km|m)\s*$", re.IGNORECASE)
+_UNIT_METRES = {"mi": METRES_PER_MILE, "mile": METRES_PER_MILE, "miles": METRES_PER_MILE,
+                "km": METRES_PER_KM, "m": 1.0}
+
+
+def parse_distance(text: str) -> float:
+    """Parse `1mi`, `1.6km` or `1609m` into metres."""
+    match = _DISTANCE.match(text)
+    if match is None:
+        raise ConfigError(
+            f"cannot read distance {text!r}: write a number and a unit, e.g. 1mi, 1.6km or 1609m"
+        )
+    value = float(match.group(1))
+    return value * _UNIT_METRES[match.group(2).lower()]
+
+
+def metres_to_miles(distance_m: float) -> float:
+    return distance_m / METRES_PER_MILE
+
+
+def metres_to_km(distance_m: float) -> float:
+    return distance_m / METRES_PER_KM
+
+
+def format_distance(distance_m: float) -> str:
+    """Human text in miles and km, e.g. '3.11 mi (5.00 km)'."""
+    return f"{metres_to_miles(distance_m):,.2f} mi ({metres_to_km(distance_m):,.2f} km)"
+
+
+def format_duration(duration_s: float) -> str:
+    """h:mm:ss or m:ss."""
+    total = round(duration_s)
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"

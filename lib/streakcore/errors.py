@@ -1,0 +1,80 @@
+"""One error hierarchy for the whole project.
+
+Adapters translate httpx, duckdb and botocore exceptions into these before they cross a
+port, and every error says what the caller (or the runner at the terminal) can do next.
+"""
+
+from __future__ import annotations
+
+
+class StreakError(Exception):
+    """Root of every error streakcore raises on purpose."""
+
+
+class ConfigError(StreakError):
+    """A setting, flag or argument has a value we cannot use."""
+
+
+class InvalidActivity(StreakError):
+    """A payload could not be turned into an activity; it is quarantined, never dropped."""
+
+
+class StoreError(StreakError):
+    """The DuckDB file cannot be used."""
+
+
+class StoreNotFound(StoreError):
+    """There is no database at the given path yet."""
+
+
+class StoreCorrupt(StoreError):
+    """The file exists but is not a streakcore DuckDB database we can read."""
+
+
+class StoreTooNew(StoreError):
+    """The file was written by a newer streakcore; we refuse to touch it."""
+
+
+class StoreConflict(StoreError):
+    """Someone else replaced the blob we started from (a conditional write failed)."""
+
+
+class BlobStoreError(StreakError):
+    """The blob store (local directory or S3) failed."""
+
+
+class TokenStoreError(StreakError):
+    """Tokens could not be read from or written to their store."""
+
+
+class SmashRunError(StreakError):
+    """SmashRun answered with something we cannot use."""
+
+
+class SmashRunAuthError(SmashRunError):
+    """SmashRun refused our credentials; the runner must re-authorise."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or "SmashRun refused the access token. Run `streak auth` to authorise again "
+            "(or set a fresh STREAK_SMASHRUN_ACCESS_TOKEN)."
+        )
+
+
+class SmashRunNotFound(SmashRunError):
+    """The activity (or endpoint) does not exist at SmashRun."""
+
+
+class SmashRunRateLimited(SmashRunError):
+    """SmashRun (or our own request budget) says: not now; try again after `retry_after` s."""
+
+    def __init__(self, retry_after: float, message: str | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            message or f"SmashRun rate limit reached; try again in {retry_after:.0f} s."
+        )
+
+
+class SmashRunUnavailable(SmashRunError):
+    """SmashRun kept failing (5xx, timeouts, malformed bodies) after our retries."""

@@ -1,0 +1,110 @@
+"""Settings, read once per entry point (the CLI and the Lambda composition roots).
+
+Every field comes from an environment variable with the prefix `STREAK_`; CLI flags
+override them. Secrets are `SecretStr` so they never print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.units import parse_distance
+from streakcore.errors import ConfigError
+
+DEFAULT_SMASHRUN_BASE_URL = "https://api.smashrun.com/v1"
+DEFAULT_SMASHRUN_AUTHORIZE_URL = "https://secure.smashrun.com/oauth2/authenticate"
+DEFAULT_SMASHRUN_TOKEN_URL = "https://secure.smashrun.com/oauth2/token"
+
+
+def default_token_file() -> Path:
+    return Path.home() / ".config" / "streakcore" / "tokens.json"
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    """An IANA zone, or a ConfigError that says what to write instead."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"unknown time zone {name!r}: use an IANA name such as America/New_York "
+            "or Europe/London"
+        ) from exc
+
+
+def local_timezone_name() -> str:
+    """The machine's IANA zone from TZ or /etc/localtime; UTC when it cannot be told."""
+    import os
+
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz:
+        return tz
+    try:
+        target = Path("/etc/localtime").resolve()
+    except OSError:
+        return "UTC"
+    parts = target.parts
+    if "zoneinfo" in parts:
+        return "/".join(parts[parts.index("zoneinfo") + 1 :]) or "UTC"
+    return "UTC"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STREAK_", extra="ignore")
+
+    db: str = Field(default="./runs.duckdb", description="DuckDB path or s3://bucket/key")
+    timezone: str = Field(default_factory=local_timezone_name, description="home IANA zone")
+    rule: RuleName = RuleName.USRSA
+    min_distance: str = "1mi"
+
+    smashrun_base_url: str = DEFAULT_SMASHRUN_BASE_URL
+    smashrun_authorize_url: str = DEFAULT_SMASHRUN_AUTHORIZE_URL
+    smashrun_token_url: str = DEFAULT_SMASHRUN_TOKEN_URL
+    smashrun_access_token: SecretStr | None = None
+    smashrun_client_id: str | None = None
+    smashrun_client_secret: SecretStr | None = None
+    smashrun_redirect_port: int = 8765
+
+    token_file: Path = Field(default_factory=default_token_file)
+    token_secret_id: str | None = Field(
+        default=None, description="Secrets Manager id of the SmashRun OAuth secret"
+    )
+    api_keys_secret_id: str | None = Field(
+        default=None, description="Secrets Manager id of the API-keys secret"
+    )
+    api_keys: SecretStr | None = Field(
+        default=None, description="API keys for the local gateway: JSON object or a,b,c"
+    )
+
+    sync_budget_s: float = Field(default=240.0, gt=0, description="time budget of one sync")
+    api_sync_budget_s: float = Field(
+        default=20.0, gt=0, description="budget of a sync behind API Gateway's 29 s timeout"
+    )
+    sync_concurrency: int = Field(default=4, ge=1, le=16)
+    requests_per_hour: int = Field(default=240, ge=1, description="client-side request budget")
+    cache_dir: Path = Field(default=Path("/tmp/streakcore"))  # noqa: S108 - Lambda's only writable dir
+    sns_topic_arn: str | None = None
+
+    @field_validator("min_distance")
+    @classmethod
+    def _distance_parses(cls, value: str) -> str:
+        parse_distance(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone_exists(cls, value: str) -> str:
+        resolve_timezone(value)
+        return value
+
+    @property
+    def streak_rule(self) -> StreakRule:
+        return StreakRule(name=self.rule, min_distance_m=parse_distance(self.min_distance))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return resolve_timezone(self.timezone)
