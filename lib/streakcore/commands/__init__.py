@@ -1,0 +1,13 @@
+"""Subcommands of `streak`, one module each, each with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Order is the order `streak --help` lists them in.
+COMMAND_MODULES: tuple[str, ...] = ("stats",)
+
+
+def load_command(name: str) -> ModuleType:
+    return importlib.import_module(f"streakcore.commands.{name}")

@@ -1,0 +1,73 @@
+"""`streak stats` and `streak streaks`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from streakcore.commands.common import (
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_json_arg,
+    add_rule_args,
+    load_settings,
+    parse_as_of,
+    rule_of,
+)
+
+
+def register(subparsers: Subparsers) -> None:
+    stats = subparsers.add_parser(
+        "stats",
+        help="current and longest streak, totals and records",
+        description="Current and longest streak, totals and records. "
+        "--json prints exactly the body of GET /stats.",
+    )
+    add_db_arg(stats)
+    add_json_arg(stats)
+    add_as_of_arg(stats)
+    add_rule_args(stats)
+    stats.set_defaults(run=run_stats)
+
+    streaks = subparsers.add_parser("streaks", help="the longest streaks, longest first")
+    add_db_arg(streaks)
+    add_json_arg(streaks)
+    add_rule_args(streaks)
+    streaks.add_argument("-n", "--top", type=int, default=10, help="how many (default 10)")
+    streaks.set_defaults(run=run_streaks)
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from streakcore.notebook import StreakDB
+    from streakcore.stats_query import stats_from_store
+
+    settings = load_settings(args)
+    as_of = parse_as_of(args.as_of, settings.timezone)
+    with StreakDB.open(settings.db) as db:
+        body = stats_from_store(db.store, rule=rule_of(settings), as_of=as_of, tz=settings.zone)
+    if args.json:
+        print(body.model_dump_json(indent=2))
+    else:
+        from streakcore.commands.render import print_stats
+
+        print_stats(body)
+    return 0
+
+
+def run_streaks(args: argparse.Namespace) -> int:
+    from streakcore.notebook import StreakDB
+
+    settings = load_settings(args)
+    with StreakDB.open(settings.db) as db:
+        rows = db.streaks(rule_of(settings)).limit(max(args.top, 0)).fetchall()
+    if args.json:
+        keys = ("start", "end", "days", "distance_m", "runs")
+        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
+    else:
+        from rich.console import Console
+
+        from streakcore.commands.render import streaks_table
+
+        Console().print(streaks_table(rows))
+    return 0

@@ -1,0 +1,199 @@
+"""Records and totals: fastest mile, races, biggest periods, Eddington number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict
+
+from streakcore.domain.days import Day
+from streakcore.domain.models import Activity, Split
+from streakcore.domain.units import METRES_PER_KM, METRES_PER_MILE
+
+# A split counts as a whole mile when its own distance is within this of a mile; SmashRun's
+# cumulative distances are rounded, so an exact comparison would throw real miles away.
+FULL_SPLIT_TOLERANCE = 0.005
+RACE_SLACK = 0.05
+
+RACE_DISTANCES_M: dict[str, float] = {
+    "5k": 5_000.0,
+    "10k": 10_000.0,
+    "half_marathon": 21_097.5,
+    "marathon": 42_195.0,
+}
+
+
+class Totals(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    runs: int
+    distance_m: float
+    duration_s: float
+
+
+class PeriodTotal(BaseModel):
+    """Totals of one year ("2025"), month ("2025-03") or ISO week ("2025-W09")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: str
+    runs: int
+    distance_m: float
+    duration_s: float
+
+
+class FastestMile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seconds: float
+    activity_id: str
+    date: date
+
+
+class RunRecord(BaseModel):
+    """One whole run that holds a record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    activity_id: str
+    date: date
+    distance_m: float
+    duration_s: float
+
+
+class MileTime(BaseModel):
+    """The seconds one whole mile took, derived from cumulative splits."""
+
+    model_config = ConfigDict(frozen=True)
+
+    activity_id: str
+    index: int
+    seconds: float
+
+
+def totals(activities: Iterable[Activity]) -> Totals:
+    runs = 0
+    distance_m = 0.0
+    duration_s = 0.0
+    for activity in activities:
+        runs += 1
+        distance_m += activity.distance_m
+        duration_s += activity.duration_s
+    return Totals(runs=runs, distance_m=distance_m, duration_s=duration_s)
+
+
+def _year(d: date) -> str:
+    return f"{d.year:04d}"
+
+
+def _month(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _iso_week(d: date) -> str:
+    iso = d.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+PERIODS: dict[str, Callable[[date], str]] = {"year": _year, "month": _month, "week": _iso_week}
+
+
+def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
+    """Totals per `year`, `month` or ISO `week` of the runs' local dates, in order."""
+    key_of = PERIODS[period]
+    acc: dict[str, list[float]] = {}
+    for day in days:
+        slot = acc.setdefault(key_of(day.local_date), [0, 0.0, 0.0])
+        slot[0] += len(day.activities)
+        slot[1] += day.distance_m
+        slot[2] += day.duration_s
+    return [
+        PeriodTotal(period=k, runs=int(v[0]), distance_m=v[1], duration_s=v[2])
+        for k, v in sorted(acc.items())
+    ]
+
+
+def biggest_period(days: Iterable[Day], period: str) -> PeriodTotal | None:
+    return max(period_totals(days, period), key=lambda p: p.distance_m, default=None)
+
+
+def mile_times(splits: Iterable[Split]) -> list[MileTime]:
+    """Per-mile seconds from cumulative mile splits; partial miles are left out."""
+    by_activity: dict[str, list[Split]] = {}
+    for split in splits:
+        if split.unit == "mi":
+            by_activity.setdefault(split.activity_id, []).append(split)
+    times: list[MileTime] = []
+    for activity_id, rows in by_activity.items():
+        rows.sort(key=lambda s: s.index)
+        prev_distance_m = 0.0
+        prev_elapsed_s = 0.0
+        for split in rows:
+            mile_m = split.distance_m - prev_distance_m
+            seconds = split.elapsed_s - prev_elapsed_s
+            if abs(mile_m - METRES_PER_MILE) <= FULL_SPLIT_TOLERANCE * METRES_PER_MILE and seconds > 0:
+                times.append(MileTime(activity_id=activity_id, index=split.index, seconds=seconds))
+            prev_distance_m = split.distance_m
+            prev_elapsed_s = split.elapsed_s
+    return times
+
+
+def fastest_mile(
+    times: Iterable[MileTime], dates: dict[str, date]
+) -> FastestMile | None:
+    """The fastest whole mile among runs whose dates are known (deleted runs are not)."""
+    best: MileTime | None = None
+    for t in times:
+        if t.activity_id in dates and (best is None or t.seconds < best.seconds):
+            best = t
+    if best is None:
+        return None
+    return FastestMile(seconds=best.seconds, activity_id=best.activity_id, date=dates[best.activity_id])
+
+
+def _record(activity: Activity) -> RunRecord:
+    return RunRecord(
+        activity_id=activity.activity_id,
+        date=activity.local_date,
+        distance_m=activity.distance_m,
+        duration_s=activity.duration_s,
+    )
+
+
+def longest_run(activities: Iterable[Activity]) -> RunRecord | None:
+    best = max(activities, key=lambda a: a.distance_m, default=None)
+    return _record(best) if best else None
+
+
+def fastest_races(activities: Sequence[Activity]) -> dict[str, RunRecord | None]:
+    """For each race distance, the fastest whole run between it and 5% over it."""
+    result: dict[str, RunRecord | None] = {}
+    for name, race_m in RACE_DISTANCES_M.items():
+        upper = race_m * (1 + RACE_SLACK)
+        candidates = [
+            a for a in activities if race_m <= a.distance_m <= upper and a.duration_s > 0
+        ]
+        best = min(candidates, key=lambda a: a.duration_s, default=None)
+        result[name] = _record(best) if best else None
+    return result
+
+
+def eddington(days: Iterable[Day], unit_m: float) -> int:
+    """The largest E such that on E days you ran at least E units (miles or km)."""
+    counts = sorted((day.distance_m / unit_m for day in days), reverse=True)
+    e = 0
+    for i, units in enumerate(counts, start=1):
+        if units >= i:
+            e = i
+        else:
+            break
+    return e
+
+
+def eddington_miles(days: Sequence[Day]) -> int:
+    return eddington(days, METRES_PER_MILE)
+
+
+def eddington_km(days: Sequence[Day]) -> int:
+    return eddington(days, METRES_PER_KM)

@@ -1,0 +1,218 @@
+"""The `/stats` body: a snapshot of everything that does not depend on the clock, and the
+rendering of that snapshot at one instant in the athlete's home zone.
+
+A sync stores the snapshot next to the database, so `GET /stats` can answer without
+opening DuckDB and still say whether the streak is safe *now*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from streakcore.domain.days import group_days, qualifying_days
+from streakcore.domain.models import Activity
+from streakcore.domain.records import (
+    FastestMile,
+    MileTime,
+    PeriodTotal,
+    RunRecord,
+    Totals,
+    biggest_period,
+    eddington_km,
+    eddington_miles,
+    fastest_mile,
+    fastest_races,
+    longest_run,
+    totals,
+)
+from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.streaks import (
+    CurrentStreak,
+    Streak,
+    current_streak,
+    find_streaks,
+    longest_streak,
+    today_in,
+)
+
+SNAPSHOT_VERSION = 1
+
+
+def rule_key(rule: StreakRule) -> str:
+    return f"{rule.name.value}:{rule.min_distance_m:.3f}"
+
+
+def format_instant(value: datetime) -> str:
+    """ISO 8601 to the second; UTC is written with Z."""
+    value = value.replace(microsecond=0)
+    if value.utcoffset() is not None and value.utcoffset() == UTC.utcoffset(None):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat()
+
+
+class LongestStreak(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    days: int
+    start: date | None
+    end: date | None
+    distance_m: float = 0.0
+
+
+class Records(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    longest_run: RunRecord | None
+    fastest_5k: RunRecord | None
+    fastest_10k: RunRecord | None
+    fastest_half_marathon: RunRecord | None
+    fastest_marathon: RunRecord | None
+    biggest_week: PeriodTotal | None
+    biggest_month: PeriodTotal | None
+    biggest_year: PeriodTotal | None
+
+
+class Eddington(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    miles: int
+    km: int
+
+
+class StatsSnapshot(BaseModel):
+    """Everything `/stats` needs that does not depend on "now"."""
+
+    version: int = SNAPSHOT_VERSION
+    streaks: dict[str, list[Streak]]
+    totals: Totals
+    fastest_mile: FastestMile | None
+    records: Records
+    eddington: Eddington
+    latest_start: datetime | None = Field(
+        description="the latest run's start: the snapshot answers any as_of at or after it"
+    )
+
+    def answers(self, rule: StreakRule, as_of: datetime) -> bool:
+        """Can this snapshot answer for `rule` at `as_of` without the database?"""
+        return rule_key(rule) in self.streaks and (
+            self.latest_start is None or as_of >= self.latest_start
+        )
+
+
+class RuleBody(BaseModel):
+    name: RuleName
+    min_distance_m: float
+
+
+class StatsBody(BaseModel):
+    """The `GET /stats` body. Field names are a contract (DESIGN.md)."""
+
+    as_of: datetime
+    timezone: str
+    rule: RuleBody
+    current_streak: CurrentStreak
+    longest_streak: LongestStreak
+    totals: Totals
+    fastest_mile: FastestMile | None
+    last_sync: datetime | None
+    records: Records
+    eddington: Eddington
+
+    @field_serializer("as_of", "last_sync")
+    def _instant(self, value: datetime | None) -> str | None:
+        return format_instant(value) if value is not None else None
+
+
+def default_rules(rule: StreakRule) -> list[StreakRule]:
+    """The requested rule plus the three named rules at the same minimum."""
+    rules = [rule]
+    for name in RuleName:
+        candidate = StreakRule(name=name, min_distance_m=rule.min_distance_m)
+        if candidate != rule:
+            rules.append(candidate)
+    return rules
+
+
+def build_snapshot(
+    activities: Iterable[Activity],
+    miles: Iterable[MileTime],
+    rules: Sequence[StreakRule],
+) -> StatsSnapshot:
+    """Everything clock-free, from the runs (deleted runs already left out) and mile times."""
+    runs = list(activities)
+    days = group_days(runs)
+    races = fastest_races(runs)
+    dates = {a.activity_id: a.local_date for a in runs}
+    return StatsSnapshot(
+        streaks={rule_key(r): find_streaks(qualifying_days(days, r)) for r in rules},
+        totals=totals(runs),
+        fastest_mile=fastest_mile(miles, dates),
+        records=Records(
+            longest_run=longest_run(runs),
+            fastest_5k=races["5k"],
+            fastest_10k=races["10k"],
+            fastest_half_marathon=races["half_marathon"],
+            fastest_marathon=races["marathon"],
+            biggest_week=biggest_period(days, "week"),
+            biggest_month=biggest_period(days, "month"),
+            biggest_year=biggest_period(days, "year"),
+        ),
+        eddington=Eddington(miles=eddington_miles(days), km=eddington_km(days)),
+        latest_start=max((a.start_local for a in runs), default=None),
+    )
+
+
+def runs_until(activities: Iterable[Activity], as_of: datetime) -> list[Activity]:
+    """The runs that had started by `as_of` (a stats question about the past)."""
+    return [a for a in activities if a.start_local <= as_of]
+
+
+def render_stats(
+    snapshot: StatsSnapshot,
+    *,
+    rule: StreakRule,
+    as_of: datetime,
+    tz: ZoneInfo,
+    last_sync: datetime | None,
+) -> StatsBody:
+    """The `/stats` body at the instant `as_of`, seen from the home zone `tz`."""
+    if not snapshot.answers(rule, as_of):
+        raise ValueError("snapshot cannot answer this rule or instant; rebuild it")
+    streaks = snapshot.streaks[rule_key(rule)]
+    today = today_in(as_of, tz)
+    longest = longest_streak(streaks)
+    return StatsBody(
+        as_of=as_of.astimezone(tz),
+        timezone=tz.key,
+        rule=RuleBody(name=rule.name, min_distance_m=rule.min_distance_m),
+        current_streak=current_streak(streaks, today),
+        longest_streak=LongestStreak(
+            days=longest.days if longest else 0,
+            start=longest.start if longest else None,
+            end=longest.end if longest else None,
+            distance_m=longest.distance_m if longest else 0.0,
+        ),
+        totals=snapshot.totals,
+        fastest_mile=snapshot.fastest_mile,
+        last_sync=last_sync,
+        records=snapshot.records,
+        eddington=snapshot.eddington,
+    )
+
+
+def compute_stats(
+    activities: Iterable[Activity],
+    miles: Iterable[MileTime],
+    *,
+    rule: StreakRule,
+    as_of: datetime,
+    tz: ZoneInfo,
+    last_sync: datetime | None = None,
+) -> StatsBody:
+    """The `/stats` body straight from runs: only runs started by `as_of` count."""
+    snapshot = build_snapshot(runs_until(activities, as_of), miles, [rule])
+    return render_stats(snapshot, rule=rule, as_of=as_of, tz=tz, last_sync=last_sync)

@@ -1,0 +1,102 @@
+"""The notebook API: `streakcore.open(path)`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.stats import StatsBody
+from streakcore.domain.units import METRES_PER_MILE, parse_distance
+from streakcore.settings import local_timezone_name, resolve_timezone
+from streakcore.stats_query import stats_from_store
+from streakcore.storage.duckdb_store import RunStore
+
+_QUALIFIES = {
+    RuleName.USRSA: "sum(distance_m) >= $1",
+    RuleName.STRICT: "max(distance_m) >= $1",
+    RuleName.ANY: "count(*) > 0",
+}
+
+
+def _rule(rule: str | RuleName | StreakRule | None, min_distance: str | float | None) -> StreakRule:
+    if isinstance(rule, StreakRule):
+        return rule
+    if isinstance(min_distance, str):
+        minimum = parse_distance(min_distance)
+    else:
+        minimum = METRES_PER_MILE if min_distance is None else float(min_distance)
+    return StreakRule(name=RuleName(rule or RuleName.USRSA), min_distance_m=minimum)
+
+
+class StreakDB:
+    """A read-only view of a streakcore database for exploration."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, path: str | Path) -> StreakDB:
+        return cls(RunStore.open(path, read_only=True))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> StreakDB:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def sql(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection, for your own queries (`db.sql.sql("...")`)."""
+        return self.store.connection
+
+    def stats(
+        self,
+        as_of: datetime | None = None,
+        rule: str | RuleName | StreakRule | None = None,
+        tz: str | None = None,
+        min_distance: str | float | None = None,
+    ) -> StatsBody:
+        """The `/stats` body as a model (`.model_dump()` for a dict)."""
+        zone = resolve_timezone(tz or local_timezone_name())
+        return stats_from_store(
+            self.store,
+            rule=_rule(rule, min_distance),
+            as_of=as_of or datetime.now(UTC),
+            tz=zone,
+        )
+
+    def runs(self) -> duckdb.DuckDBPyRelation:
+        """Live runs (deleted ones left out) as a relation: `.df()`, `.pl()`, `.fetchall()`."""
+        return self.store.runs_relation()
+
+    def splits(self) -> duckdb.DuckDBPyRelation:
+        return self.store.splits_relation()
+
+    def streaks(
+        self, rule: str | RuleName | StreakRule | None = None, min_distance: str | float | None = None
+    ) -> duckdb.DuckDBPyRelation:
+        """Every streak (start, end, days, distance_m, runs), longest first."""
+        r = _rule(rule, min_distance)
+        params = [] if r.name is RuleName.ANY else [r.min_distance_m]
+        return self.store.connection.sql(
+            f"""
+            WITH days AS (
+                SELECT local_date, sum(distance_m) AS distance_m, count(*) AS runs
+                FROM runs GROUP BY local_date HAVING {_QUALIFIES[r.name]}
+            ), islands AS (
+                SELECT *, local_date - CAST(row_number() OVER (ORDER BY local_date) AS INTEGER)
+                       AS island
+                FROM days
+            )
+            SELECT min(local_date) AS start, max(local_date) AS "end", count(*) AS days,
+                   sum(distance_m) AS distance_m, CAST(sum(runs) AS INTEGER) AS runs
+            FROM islands GROUP BY island ORDER BY days DESC, "end" DESC
+            """,  # noqa: S608 - the HAVING clause is one of three constants
+            params=params,
+        )

@@ -1,0 +1,1 @@
+"""Adapters that keep things: the DuckDB run store, blob stores and token stores."""

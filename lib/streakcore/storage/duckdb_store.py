@@ -1,0 +1,420 @@
+"""The run store: one DuckDB file holding activities, splits, sync state and quarantine.
+
+Writes go in bulk (lists unnested inside DuckDB, never `executemany`) and each batch is one
+transaction, so a crash leaves the file as it was before the batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from streakcore.domain.models import Activity, Split
+from streakcore.domain.records import FULL_SPLIT_TOLERANCE, MileTime
+from streakcore.domain.units import METRES_PER_MILE
+from streakcore.errors import StoreCorrupt, StoreError, StoreNotFound, StoreTooNew
+from streakcore.storage.migrations import LATEST_VERSION, MIGRATIONS
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActivity:
+    """An activity as the sync hands it to the store.
+
+    `splits` None keeps the splits already stored (the summary did not change); a list
+    (possibly empty: treadmill runs have none) replaces them.
+    """
+
+    activity: Activity
+    fingerprint: str
+    payload: str | None = None
+    splits: Sequence[Split] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinedPayload:
+    source: str
+    reason: str
+    payload: str
+    activity_id: str | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """One unit of work: applied whole or not at all."""
+
+    activities: list[StoredActivity] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+    quarantined: list[QuarantinedPayload] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.activities or self.deleted_ids or self.quarantined or self.state)
+
+
+_ACTIVITY_COLUMNS = (
+    "activity_id", "start_local", "utc_offset_min", "local_date", "distance_m", "duration_s",
+    "activity_type", "external_id", "is_treadmill", "heart_rate_avg", "notes", "fingerprint",
+    "payload",
+)  # fmt: skip
+_SPLIT_COLUMNS = (
+    "activity_id", "unit", "idx", "distance_m", "elapsed_s", "speed", "heart_rate",
+    "elevation_gain_m", "elevation_loss_m",
+)  # fmt: skip
+
+_TZ_CACHE: dict[int, timezone] = {}
+
+
+def _offset_zone(minutes: int) -> timezone:
+    zone = _TZ_CACHE.get(minutes)
+    if zone is None:
+        zone = _TZ_CACHE[minutes] = timezone(timedelta(minutes=minutes))
+    return zone
+
+
+def _offset_minutes(value: datetime) -> int:
+    offset = value.utcoffset()
+    assert offset is not None  # Activity guarantees an aware start
+    return int(offset.total_seconds() // 60)
+
+
+def _unnest_insert(table: str, columns: Sequence[str]) -> str:
+    selects = ", ".join(f"unnest(${i + 1}) AS {c}" for i, c in enumerate(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selects}"  # noqa: S608 - fixed names
+
+
+class RunStore:
+    """A streakcore DuckDB file. Use `RunStore.open` (or as a context manager)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool) -> None:
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> RunStore:
+        """Open (and for writing, create or migrate) the file at `path`.
+
+        A corrupt or newer-schema file raises before anything is written to it.
+        """
+        if str(path) == ":memory:":
+            return cls._migrated(duckdb.connect(":memory:"), None)
+        file = Path(path)
+        if not file.exists():
+            if read_only:
+                raise StoreNotFound(
+                    f"no database at {file}: run `streak sync` (or `streak demo`) first, "
+                    "or pass --db PATH"
+                )
+            file.parent.mkdir(parents=True, exist_ok=True)
+            return cls._migrated(_connect(file, read_only=False), file)
+        version = _inspect(file)
+        if read_only:
+            if version < LATEST_VERSION:
+                raise StoreError(
+                    f"{file} has schema version {version}; open it once for writing "
+                    "(e.g. `streak sync`) to upgrade it to version "
+                    f"{LATEST_VERSION}"
+                )
+            return cls(_connect(file, read_only=True), file, read_only=True)
+        return cls._migrated(_connect(file, read_only=False), file)
+
+    @classmethod
+    def _migrated(cls, con: duckdb.DuckDBPyConnection, path: Path | None) -> RunStore:
+        store = cls(con, path, read_only=False)
+        store._migrate()
+        return store
+
+    def _migrate(self) -> None:
+        con = self._con
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        current = int(row[0]) if row else 0
+        for version, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction():
+                con.execute(sql)
+                con.execute(
+                    "INSERT INTO schema_version VALUES ($1, $2)", [version, datetime.now(UTC)]
+                )
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The raw connection, for the notebook and ad-hoc SQL."""
+        return self._con
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        self._con.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def apply(self, batch: Batch, *, now: datetime | None = None) -> None:
+        """Apply one batch atomically: upserts, split replacements, deletions, quarantine."""
+        if batch.is_empty():
+            return
+        at = now or datetime.now(UTC)
+        try:
+            with self.transaction():
+                self._upsert_activities(batch.activities, at)
+                self._replace_splits([s for s in batch.activities if s.splits is not None])
+                self._mark_deleted(batch.deleted_ids, at)
+                self._insert_quarantine(batch.quarantined, at)
+                for key, value in batch.state.items():
+                    self._set_state(key, value, at)
+        except duckdb.Error as exc:
+            raise StoreError(f"could not write to {self.path or 'the database'}: {exc}") from exc
+
+    def _upsert_activities(self, rows: Sequence[StoredActivity], at: datetime) -> None:
+        if not rows:
+            return
+        cols: list[list[Any]] = [[] for _ in _ACTIVITY_COLUMNS]
+        for row in rows:
+            a = row.activity
+            values = (
+                a.activity_id, a.start_local.replace(tzinfo=None), _offset_minutes(a.start_local),
+                a.local_date, a.distance_m, a.duration_s, a.activity_type, a.external_id,
+                a.is_treadmill, a.heart_rate_avg, a.notes, row.fingerprint, row.payload,
+            )  # fmt: skip
+            for col, value in zip(cols, values, strict=True):
+                col.append(value)
+        columns = (*_ACTIVITY_COLUMNS, "deleted_at", "synced_at")
+        selects = ", ".join(f"unnest(${i + 1})" for i in range(len(_ACTIVITY_COLUMNS)))
+        n = len(_ACTIVITY_COLUMNS)
+        self._con.execute(
+            f"INSERT OR REPLACE INTO activities ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT *, NULL::TIMESTAMPTZ, ${n + 1} FROM (SELECT {selects})",
+            [*cols, at],
+        )
+
+    def _replace_splits(self, rows: Sequence[StoredActivity]) -> None:
+        if not rows:
+            return
+        self._con.execute(
+            "DELETE FROM splits WHERE activity_id IN (SELECT unnest($1))",
+            [[r.activity.activity_id for r in rows]],
+        )
+        cols: list[list[Any]] = [[] for _ in _SPLIT_COLUMNS]
+        for row in rows:
+            for s in row.splits or ():
+                values = (
+                    s.activity_id, s.unit, s.index, s.distance_m, s.elapsed_s, s.speed,
+                    s.heart_rate, s.elevation_gain_m, s.elevation_loss_m,
+                )  # fmt: skip
+                for col, value in zip(cols, values, strict=True):
+                    col.append(value)
+        if cols[0]:
+            self._con.execute(_unnest_insert("splits", _SPLIT_COLUMNS), cols)
+
+    def _mark_deleted(self, ids: Sequence[str], at: datetime) -> None:
+        if ids:
+            self._con.execute(
+                "UPDATE activities SET deleted_at = $2 "
+                "WHERE activity_id IN (SELECT unnest($1)) AND deleted_at IS NULL",
+                [list(ids), at],
+            )
+
+    def _insert_quarantine(self, rows: Sequence[QuarantinedPayload], at: datetime) -> None:
+        if rows:
+            self._con.execute(
+                "INSERT INTO quarantine (source, activity_id, reason, payload, received_at) "
+                "SELECT unnest($1), unnest($2), unnest($3), unnest($4), $5",
+                [
+                    [r.source for r in rows],
+                    [r.activity_id for r in rows],
+                    [r.reason for r in rows],
+                    [r.payload for r in rows],
+                    at,
+                ],
+            )
+
+    def _set_state(self, key: str, value: Any, at: datetime) -> None:
+        self._con.execute(
+            "INSERT OR REPLACE INTO sync_state VALUES ($1, $2, $3)",
+            [key, json.dumps(value, sort_keys=True, default=str), at],
+        )
+
+    def set_state(self, key: str, value: Any) -> None:
+        self.apply(Batch(state={key: value}))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        row = self._con.execute("SELECT value FROM sync_state WHERE key = $1", [key]).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def activities(self, *, include_deleted: bool = False) -> list[Activity]:
+        """Every stored run as a domain Activity, in start order."""
+        where = "" if include_deleted else "WHERE deleted_at IS NULL"
+        rows = self._con.execute(
+            "SELECT activity_id, start_local, utc_offset_min, distance_m, duration_s, "
+            "activity_type, external_id, is_treadmill, heart_rate_avg, notes "
+            f"FROM activities {where} ORDER BY start_local - to_minutes(utc_offset_min)"  # noqa: S608
+        ).fetchall()
+        # Rows were validated as Activities on the way in; rebuilding them unvalidated keeps
+        # a 20-year history well inside the stats budget.
+        return [
+            Activity.model_construct(
+                activity_id=r[0],
+                start_local=r[1].replace(tzinfo=_offset_zone(r[2])),
+                distance_m=r[3],
+                duration_s=r[4],
+                activity_type=r[5],
+                external_id=r[6],
+                is_treadmill=r[7],
+                heart_rate_avg=r[8],
+                notes=r[9],
+            )
+            for r in rows
+        ]
+
+    def splits(self, activity_ids: Iterable[str] | None = None) -> list[Split]:
+        sql = (
+            "SELECT activity_id, unit, idx, distance_m, elapsed_s, speed, heart_rate, "
+            "elevation_gain_m, elevation_loss_m FROM splits"
+        )
+        params: list[Any] = []
+        if activity_ids is not None:
+            sql += " WHERE activity_id IN (SELECT unnest($1))"
+            params.append(list(activity_ids))
+        rows = self._con.execute(sql + " ORDER BY activity_id, unit, idx", params).fetchall()
+        return [
+            Split.model_construct(
+                activity_id=r[0], unit=r[1], index=r[2], distance_m=r[3], elapsed_s=r[4],
+                speed=r[5], heart_rate=r[6], elevation_gain_m=r[7], elevation_loss_m=r[8],
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def mile_times(self) -> list[MileTime]:
+        """Whole-mile times of live runs, computed inside DuckDB.
+
+        Same maths as `domain.records.mile_times` (a test holds them equal), without
+        building a Python object per split.
+        """
+        rows = self._con.execute(
+            """
+            WITH d AS (
+                SELECT s.activity_id, s.idx,
+                       s.distance_m - coalesce(lag(s.distance_m) OVER w, 0) AS mile_m,
+                       s.elapsed_s - coalesce(lag(s.elapsed_s) OVER w, 0) AS seconds
+                FROM splits s JOIN activities a USING (activity_id)
+                WHERE s.unit = 'mi' AND a.deleted_at IS NULL
+                WINDOW w AS (PARTITION BY s.activity_id ORDER BY s.idx)
+            )
+            SELECT activity_id, idx, seconds FROM d
+            WHERE abs(mile_m - $1) <= $2 AND seconds > 0
+            """,
+            [METRES_PER_MILE, FULL_SPLIT_TOLERANCE * METRES_PER_MILE],
+        ).fetchall()
+        return [MileTime.model_construct(activity_id=r[0], index=r[1], seconds=r[2]) for r in rows]
+
+    def fingerprints(self) -> dict[str, str]:
+        """Fingerprints of the live runs: what the sync compares to skip unchanged ones."""
+        rows = self._con.execute(
+            "SELECT activity_id, fingerprint FROM activities WHERE deleted_at IS NULL"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def live_ids(self) -> set[str]:
+        rows = self._con.execute(
+            "SELECT activity_id FROM activities WHERE deleted_at IS NULL"
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def ids_with_splits(self) -> set[str]:
+        return {r[0] for r in self._con.execute("SELECT DISTINCT activity_id FROM splits").fetchall()}
+
+    def count(self, table: str) -> int:
+        if table not in {"activities", "splits", "quarantine", "runs"}:
+            raise ValueError(f"unknown table {table}")
+        row = self._con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+        return int(row[0]) if row else 0
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        rows = self._con.execute(
+            "SELECT id, source, activity_id, reason, payload, received_at FROM quarantine ORDER BY id"
+        ).fetchall()
+        keys = ("id", "source", "activity_id", "reason", "payload", "received_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- relations for the notebook -----------------------------------------------------------
+
+    def runs_relation(self) -> duckdb.DuckDBPyRelation:
+        return self._con.sql("SELECT * FROM runs ORDER BY start_local - to_minutes(utc_offset_min)")
+
+    def splits_relation(self) -> duckdb.DuckDBPyRelation:
+        return self._con.sql(
+            "SELECT s.* FROM splits s JOIN runs USING (activity_id) ORDER BY activity_id, unit, idx"
+        )
+
+
+def _connect(file: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(file), read_only=read_only)
+    except duckdb.Error as exc:
+        raise _classify(file, exc) from exc
+
+
+def _classify(file: Path, exc: duckdb.Error) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower():
+        return StoreError(f"{file} is in use by another process; try again when it finishes")
+    return StoreCorrupt(
+        f"{file} is not a readable streakcore database ({text.splitlines()[0]}). "
+        "It was left untouched; restore a backup or point --db elsewhere."
+    )
+
+
+def _inspect(file: Path) -> int:
+    """The file's schema version, read without modifying it; 0 for an empty DuckDB file."""
+    con = _connect(file, read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if not tables:
+            return 0
+        if "schema_version" not in tables:
+            raise StoreCorrupt(
+                f"{file} is a DuckDB file but not a streakcore database (no schema_version "
+                "table). It was left untouched; point --db at a streakcore file."
+            )
+        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+        version = int(row[0]) if row else 0
+    except duckdb.Error as exc:
+        raise _classify(file, exc) from exc
+    finally:
+        con.close()
+    if version > LATEST_VERSION:
+        raise StoreTooNew(
+            f"{file} has schema version {version}, newer than this streakcore understands "
+            f"({LATEST_VERSION}). Upgrade streakcore (pip install -U streakcore); the file "
+            "was left untouched."
+        )
+    return version

@@ -1,0 +1,58 @@
+"""Numbered schema migrations. Append only: never edit one that has shipped."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (
+        1,
+        """
+        CREATE TABLE activities (
+            activity_id     VARCHAR PRIMARY KEY,
+            start_local     TIMESTAMP NOT NULL,   -- wall clock where the run happened
+            utc_offset_min  INTEGER NOT NULL,     -- the offset it carried there
+            local_date      DATE NOT NULL,        -- the streak day
+            distance_m      DOUBLE NOT NULL,
+            duration_s      DOUBLE NOT NULL,
+            activity_type   VARCHAR NOT NULL,
+            external_id     VARCHAR,
+            is_treadmill    BOOLEAN,
+            heart_rate_avg  DOUBLE,
+            notes           VARCHAR,
+            fingerprint     VARCHAR NOT NULL,     -- of the source summary: changed => refetch splits
+            payload         VARCHAR,              -- the source summary as received (JSON)
+            deleted_at      TIMESTAMPTZ,          -- set when the source no longer has it
+            synced_at       TIMESTAMPTZ NOT NULL
+        );
+        CREATE TABLE splits (
+            activity_id       VARCHAR NOT NULL,
+            unit              VARCHAR NOT NULL,
+            idx               INTEGER NOT NULL,
+            distance_m        DOUBLE NOT NULL,    -- cumulative
+            elapsed_s         DOUBLE NOT NULL,    -- cumulative
+            speed             DOUBLE,
+            heart_rate        DOUBLE,
+            elevation_gain_m  DOUBLE,
+            elevation_loss_m  DOUBLE
+        );
+        CREATE TABLE sync_state (
+            key         VARCHAR PRIMARY KEY,
+            value       VARCHAR NOT NULL,          -- JSON
+            updated_at  TIMESTAMPTZ NOT NULL
+        );
+        CREATE SEQUENCE quarantine_id;
+        CREATE TABLE quarantine (
+            id           BIGINT PRIMARY KEY DEFAULT nextval('quarantine_id'),
+            source       VARCHAR NOT NULL,         -- e.g. the endpoint it came from
+            activity_id  VARCHAR,
+            reason       VARCHAR NOT NULL,
+            payload      VARCHAR NOT NULL,
+            received_at  TIMESTAMPTZ NOT NULL
+        );
+        CREATE VIEW runs AS
+            SELECT * EXCLUDE (payload, fingerprint, deleted_at) FROM activities
+            WHERE deleted_at IS NULL;
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1][0]
