@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from streakcore.notebook import StreakDB
 
 
-def open(path: str = "runs.duckdb", **kwargs: Any) -> StreakDB:  # noqa: A001 - the notebook verb
+def open(path: str = "runs.duckdb", **kwargs: Any) -> StreakDB:
     """Open a streakcore DuckDB file read-only for exploration."""
     from streakcore.notebook import StreakDB
 

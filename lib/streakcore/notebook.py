@@ -79,7 +79,9 @@ class StreakDB:
         return self.store.splits_relation()
 
     def streaks(
-        self, rule: str | RuleName | StreakRule | None = None, min_distance: str | float | None = None
+        self,
+        rule: str | RuleName | StreakRule | None = None,
+        min_distance: str | float | None = None,
     ) -> duckdb.DuckDBPyRelation:
         """Every streak (start, end, days, distance_m, runs), longest first."""
         r = _rule(rule, min_distance)

@@ -18,7 +18,7 @@ from streakcore.errors import ConfigError
 
 DEFAULT_SMASHRUN_BASE_URL = "https://api.smashrun.com/v1"
 DEFAULT_SMASHRUN_AUTHORIZE_URL = "https://secure.smashrun.com/oauth2/authenticate"
-DEFAULT_SMASHRUN_TOKEN_URL = "https://secure.smashrun.com/oauth2/token"
+DEFAULT_SMASHRUN_TOKEN_URL = "https://secure.smashrun.com/oauth2/token"  # noqa: S105 - a URL
 
 
 def default_token_file() -> Path:

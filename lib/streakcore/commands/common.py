@@ -17,7 +17,9 @@ Subparsers = Any  # argparse's private _SubParsersAction
 
 
 def add_db_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", metavar="PATH", help="DuckDB file (default: $STREAK_DB or ./runs.duckdb)")
+    parser.add_argument(
+        "--db", metavar="PATH", help="DuckDB file (default: $STREAK_DB or ./runs.duckdb)"
+    )
 
 
 def add_rule_args(parser: argparse.ArgumentParser) -> None:
@@ -48,7 +50,12 @@ def add_json_arg(parser: argparse.ArgumentParser) -> None:
 def load_settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment with this invocation's flags on top."""
     overrides: dict[str, Any] = {}
-    for flag, field in (("db", "db"), ("tz", "timezone"), ("rule", "rule"), ("min_distance", "min_distance")):
+    for flag, field in (
+        ("db", "db"),
+        ("tz", "timezone"),
+        ("rule", "rule"),
+        ("min_distance", "min_distance"),
+    ):
         value = getattr(args, flag, None)
         if value is not None:
             overrides[field] = value

@@ -71,9 +71,7 @@ def stats_table(body: StatsBody) -> Table:
     table.add_row("Biggest year", _period(rec.biggest_year))
     table.add_row("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)")
     rule = body.rule
-    table.add_row(
-        "Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}"
-    )
+    table.add_row("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}")
     table.add_row("As of", f"{body.as_of.isoformat()} ({body.timezone})")
     table.add_row("Last sync", body.last_sync.isoformat() if body.last_sync else "never")
     return table
@@ -89,6 +87,11 @@ def streaks_table(rows: Sequence[tuple[object, ...]]) -> Table:
         table.add_column(name, justify="right" if name in {"#", "Days", "Runs"} else "left")
     for rank, (start, end, days, distance_m, runs) in enumerate(rows, start=1):
         table.add_row(
-            str(rank), f"{days:,}", str(start), str(end), format_distance(float(distance_m)), str(runs)  # type: ignore[arg-type]
+            str(rank),
+            f"{days:,}",
+            str(start),
+            str(end),
+            format_distance(float(distance_m)),  # type: ignore[arg-type]
+            str(runs),
         )
     return table

@@ -132,16 +132,17 @@ def mile_times(splits: Iterable[Split]) -> list[MileTime]:
         for split in rows:
             mile_m = split.distance_m - prev_distance_m
             seconds = split.elapsed_s - prev_elapsed_s
-            if abs(mile_m - METRES_PER_MILE) <= FULL_SPLIT_TOLERANCE * METRES_PER_MILE and seconds > 0:
+            if (
+                abs(mile_m - METRES_PER_MILE) <= FULL_SPLIT_TOLERANCE * METRES_PER_MILE
+                and seconds > 0
+            ):
                 times.append(MileTime(activity_id=activity_id, index=split.index, seconds=seconds))
             prev_distance_m = split.distance_m
             prev_elapsed_s = split.elapsed_s
     return times
 
 
-def fastest_mile(
-    times: Iterable[MileTime], dates: dict[str, date]
-) -> FastestMile | None:
+def fastest_mile(times: Iterable[MileTime], dates: dict[str, date]) -> FastestMile | None:
     """The fastest whole mile among runs whose dates are known (deleted runs are not)."""
     best: MileTime | None = None
     for t in times:
@@ -149,7 +150,9 @@ def fastest_mile(
             best = t
     if best is None:
         return None
-    return FastestMile(seconds=best.seconds, activity_id=best.activity_id, date=dates[best.activity_id])
+    return FastestMile(
+        seconds=best.seconds, activity_id=best.activity_id, date=dates[best.activity_id]
+    )
 
 
 def _record(activity: Activity) -> RunRecord:
@@ -171,9 +174,7 @@ def fastest_races(activities: Sequence[Activity]) -> dict[str, RunRecord | None]
     result: dict[str, RunRecord | None] = {}
     for name, race_m in RACE_DISTANCES_M.items():
         upper = race_m * (1 + RACE_SLACK)
-        candidates = [
-            a for a in activities if race_m <= a.distance_m <= upper and a.duration_s > 0
-        ]
+        candidates = [a for a in activities if race_m <= a.distance_m <= upper and a.duration_s > 0]
         best = min(candidates, key=lambda a: a.duration_s, default=None)
         result[name] = _record(best) if best else None
     return result

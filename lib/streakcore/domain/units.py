@@ -10,8 +10,13 @@ METRES_PER_MILE = 1609.344
 METRES_PER_KM = 1000.0
 
 _DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mi|miles?|km|m)\s*$", re.IGNORECASE)
-_UNIT_METRES = {"mi": METRES_PER_MILE, "mile": METRES_PER_MILE, "miles": METRES_PER_MILE,
-                "km": METRES_PER_KM, "m": 1.0}
+_UNIT_METRES = {
+    "mi": METRES_PER_MILE,
+    "mile": METRES_PER_MILE,
+    "miles": METRES_PER_MILE,
+    "km": METRES_PER_KM,
+    "m": 1.0,
+}
 
 
 def parse_distance(text: str) -> float:

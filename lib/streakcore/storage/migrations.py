@@ -18,7 +18,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             is_treadmill    BOOLEAN,
             heart_rate_avg  DOUBLE,
             notes           VARCHAR,
-            fingerprint     VARCHAR NOT NULL,     -- of the source summary: changed => refetch splits
+            fingerprint     VARCHAR NOT NULL,     -- source summary hash: changed => new splits
             payload         VARCHAR,              -- the source summary as received (JSON)
             deleted_at      TIMESTAMPTZ,          -- set when the source no longer has it
             synced_at       TIMESTAMPTZ NOT NULL
