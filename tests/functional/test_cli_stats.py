@@ -1,0 +1,151 @@
+"""`streak stats` and `streak streaks` from the terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import daily_runs, mile_splits
+from streakcore.cli import main
+from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+
+CONTRACT_KEYS = {
+    "as_of", "timezone", "rule", "current_streak", "longest_streak", "totals", "fastest_mile",
+    "last_sync",
+}  # fmt: skip
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    runs = daily_runs("2026-11-01", 10, miles=3.2) + daily_runs("2026-11-12", 14, miles=2.0)
+    path = tmp_path / "runs.duckdb"
+    with RunStore.open(path) as store:
+        store.apply(
+            Batch(
+                activities=[
+                    StoredActivity(a, "fp", None, mile_splits(a, [470.0, 455.0])) for a in runs
+                ]
+            )
+        )
+    return path
+
+
+def test_stats_json_is_the_stats_body(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "stats",
+            "--db",
+            str(db_path),
+            "--json",
+            "--as-of",
+            "2026-11-26T07:00:00-05:00",
+            "--tz",
+            "America/New_York",
+        ]
+    )
+    body = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(body) >= CONTRACT_KEYS
+    assert body["as_of"] == "2026-11-26T07:00:00-05:00"
+    assert body["timezone"] == "America/New_York"
+    assert body["rule"] == {"name": "usrsa", "min_distance_m": 1609.344}
+    assert body["current_streak"] == {
+        "days": 14, "start": "2026-11-12", "last_day": "2026-11-25", "status": "at_risk",
+        "distance_m": pytest.approx(14 * 2.0 * 1609.344),
+    }  # fmt: skip
+    assert body["longest_streak"]["days"] == 14
+    assert set(body["totals"]) == {"runs", "distance_m", "duration_s"}
+    assert body["totals"]["runs"] == 24
+    assert body["fastest_mile"]["seconds"] == 455.0
+    assert body["last_sync"] is None
+
+
+def test_rule_and_minimum_flags_change_the_answer(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(
+        [
+            "stats",
+            "--db",
+            str(db_path),
+            "--json",
+            "--as-of",
+            "2026-11-26T07:00:00-05:00",
+            "--min-distance",
+            "3mi",
+        ]
+    )
+    body = json.loads(capsys.readouterr().out)
+    assert body["rule"]["min_distance_m"] == pytest.approx(3 * 1609.344)
+    assert body["current_streak"]["status"] == "broken"
+    assert body["longest_streak"]["days"] == 10
+
+
+def test_stats_table_says_the_streak_is_at_risk(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(
+        [
+            "stats",
+            "--db",
+            str(db_path),
+            "--as-of",
+            "2026-11-26T07:00:00-05:00",
+            "--tz",
+            "America/New_York",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert "14 days since 2026-11-12" in out
+    assert "AT RISK" in out
+
+
+def test_streaks_lists_the_longest_first(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["streaks", "--db", str(db_path), "--json", "-n", "1"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["start"], r["days"]) for r in rows] == [("2026-11-12", 14)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["stats", "--as-of", "yesterday"], "cannot read --as-of"),
+        (["stats", "--tz", "Mars/Olympus"], "unknown time zone"),
+        (["stats", "--min-distance", "far"], "cannot read distance"),
+    ],
+)
+def test_bad_values_give_one_line_and_exit_2(
+    db_path: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([*argv, "--db", str(db_path)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_an_unknown_flag_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stats", "--colour", "red"])
+    assert exit_info.value.code == 2
+    assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_a_missing_database_says_how_to_make_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["stats", "--db", str(tmp_path / "none.duckdb")])
+    assert code == 2
+    assert "run `streak sync` (or `streak demo`) first" in capsys.readouterr().err
+    assert not (tmp_path / "none.duckdb").exists()
+
+
+def test_a_bad_environment_setting_is_reported_as_such(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("STREAK_RULE", "sometimes")
+    code = main(["stats", "--db", str(db_path)])
+    assert code == 2
+    assert "rule" in capsys.readouterr().err

@@ -1,0 +1,94 @@
+"""`streakcore.open(path)`: stats as a model, streaks/runs/splits as DuckDB relations."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import streakcore
+from helpers import mile_splits, run
+from streakcore.domain.days import group_days, qualifying_days
+from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.stats import StatsBody
+from streakcore.domain.streaks import find_streaks
+from streakcore.errors import StoreNotFound
+from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    rng = random.Random(11)
+    runs = [
+        run(
+            f"2024-01-{1 + i % 28:02d}", rng.choice([0.5, 0.7, 1.2, 3.0]), at=f"{6 + i % 12:02d}:00"
+        )
+        for i in range(80)
+        if rng.random() < 0.8
+    ]
+    path = tmp_path / "runs.duckdb"
+    with RunStore.open(path) as store:
+        store.apply(
+            Batch(
+                activities=[
+                    StoredActivity(
+                        a, "fp", None, mile_splits(a, [480.0] * int(a.distance_m // 1609.344))
+                    )
+                    for a in runs
+                ]
+            )
+        )
+        store.apply(Batch(deleted_ids=[runs[0].activity_id]))
+    return path
+
+
+@pytest.mark.parametrize("rule", list(RuleName))
+def test_the_streaks_relation_agrees_with_the_domain(db_path: Path, rule: RuleName) -> None:
+    with streakcore.open(str(db_path)) as db:
+        in_sql = sorted(db.streaks(rule).fetchall())
+        live = db.store.activities()
+    expected = find_streaks(qualifying_days(group_days(live), StreakRule(name=rule)))
+    assert in_sql == sorted(
+        (s.start, s.end, s.days, pytest.approx(s.distance_m), s.runs) for s in expected
+    )
+    assert in_sql  # the fixture has streaks under every rule
+
+
+def test_runs_and_splits_relations_leave_deleted_runs_out(db_path: Path) -> None:
+    with streakcore.open(str(db_path)) as db:
+        runs = db.runs()
+        ids = {r[0] for r in runs.select("activity_id").fetchall()}
+        split_ids = {r[0] for r in db.splits().select("activity_id").fetchall()}
+        everything = db.store.activities(include_deleted=True)
+        columns = runs.columns
+    deleted = {a.activity_id for a in everything} - ids
+    assert len(deleted) == 1
+    assert not (deleted & split_ids)
+    assert "payload" not in columns
+    assert {"activity_id", "local_date", "distance_m", "utc_offset_min"} <= set(columns)
+
+
+def test_stats_returns_the_contract_model(db_path: Path) -> None:
+    with streakcore.open(str(db_path)) as db:
+        last = db.store.activities()[-1]
+        body = db.stats(as_of=last.start_local + timedelta(hours=1), tz="America/New_York")
+    assert isinstance(body, StatsBody)
+    assert body.current_streak.status.value == "done_today"
+    assert body.rule.name is RuleName.USRSA
+
+
+def test_the_notebook_never_writes(db_path: Path) -> None:
+    before = db_path.read_bytes()
+    with streakcore.open(str(db_path)) as db:
+        db.stats(tz="UTC")
+        with pytest.raises(Exception, match="read-only"):
+            db.sql.execute("DELETE FROM activities")
+    assert db_path.read_bytes() == before
+
+
+def test_open_on_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotFound, match="streak sync"):
+        streakcore.open(str(tmp_path / "nope.duckdb"))
+    assert not (tmp_path / "nope.duckdb").exists()
