@@ -12,7 +12,6 @@ from streakcore.domain.stats import (
     build_snapshot,
     default_rules,
     render_stats,
-    runs_until,
 )
 from streakcore.storage.duckdb_store import RunStore
 
@@ -27,16 +26,14 @@ def last_sync_of(store: RunStore) -> datetime | None:
 
 def snapshot_from_store(store: RunStore, rule: StreakRule) -> StatsSnapshot:
     """The clock-free snapshot for `rule` and the three named rules at its minimum."""
-    return build_snapshot(store.activities(), store.mile_times(), default_rules(rule))
+    return build_snapshot(store.run_facts(), store.mile_times(best=True), default_rules(rule))
 
 
 def stats_from_store(
     store: RunStore, *, rule: StreakRule, as_of: datetime, tz: ZoneInfo
 ) -> StatsBody:
-    activities = store.activities()
-    latest = activities[-1].start_local if activities else None
-    if latest is not None and as_of < latest:
-        # A question about the past: leave out the runs that had not started yet.
-        activities = runs_until(activities, as_of)
-    snapshot = build_snapshot(activities, store.mile_times(), [rule])
+    """The `/stats` body from the database; only runs started by `as_of` count."""
+    runs = store.run_facts(until=as_of)
+    miles = store.mile_times(until=as_of, best=True)
+    snapshot = build_snapshot(runs, miles, [rule])
     return render_stats(snapshot, rule=rule, as_of=as_of, tz=tz, last_sync=last_sync_of(store))

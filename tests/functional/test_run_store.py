@@ -182,9 +182,21 @@ def test_mile_times_in_sql_equal_the_domain_maths(tmp_path: Path) -> None:
             )
         )
         in_sql = sorted((t.activity_id, t.index, round(t.seconds, 6)) for t in store.mile_times())
+        best = store.mile_times(best=True)
+        store.apply(Batch(deleted_ids=[best[0].activity_id]))
+        runner_up = store.mile_times(best=True)
     in_python = sorted((t.activity_id, t.index, round(t.seconds, 6)) for t in mile_times(splits))
     assert in_sql == in_python
     assert len(in_sql) > 100
+    fastest = min(mile_times(splits), key=lambda t: t.seconds)
+    assert [(b.activity_id, b.index, b.seconds) for b in best] == [
+        (fastest.activity_id, fastest.index, fastest.seconds)
+    ]
+    without = min(
+        (t for t in mile_times(splits) if t.activity_id != fastest.activity_id),
+        key=lambda t: t.seconds,
+    )
+    assert runner_up[0].seconds == without.seconds
 
 
 def test_activities_round_trip_with_their_offsets(tmp_path: Path) -> None:

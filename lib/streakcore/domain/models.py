@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -40,11 +40,55 @@ class Activity(BaseModel):
     @property
     def utc_offset(self) -> str:
         """The offset the run carried, as `+HH:MM`."""
-        offset = self.start_local.utcoffset() or timedelta(0)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "+" if minutes >= 0 else "-"
-        hours, mins = divmod(abs(minutes), 60)
-        return f"{sign}{hours:02d}:{mins:02d}"
+        return format_offset(self.start_local)
+
+    def facts(self) -> RunFacts:
+        return RunFacts(
+            self.activity_id, self.start_local, self.local_date, self.distance_m, self.duration_s
+        )
+
+
+def format_offset(start_local: datetime) -> str:
+    offset = start_local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
+class Run(Protocol):
+    """What the streak and stats maths read of a run: an `Activity` or its `RunFacts`."""
+
+    @property
+    def activity_id(self) -> str: ...
+    @property
+    def start_local(self) -> datetime: ...
+    @property
+    def local_date(self) -> date: ...
+    @property
+    def distance_m(self) -> float: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def utc_offset(self) -> str: ...
+
+
+class RunFacts(NamedTuple):
+    """The few facts of a run the stats need, cheap enough to build 10,000 at a time.
+
+    The store hands these to the stats engine instead of full (validated) Activities so a
+    20-year history answers `/stats` in milliseconds.
+    """
+
+    activity_id: str
+    start_local: datetime
+    local_date: date
+    distance_m: float
+    duration_s: float
+
+    @property
+    def utc_offset(self) -> str:
+        return format_offset(self.start_local)
 
 
 class Split(BaseModel):

@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from streakcore.domain.days import Day
-from streakcore.domain.models import Activity, Split
+from streakcore.domain.models import Run, Split
 from streakcore.domain.units import METRES_PER_KM, METRES_PER_MILE
 
 # A split counts as a whole mile when its own distance is within this of a mile; SmashRun's
@@ -72,7 +72,7 @@ class MileTime(BaseModel):
     seconds: float
 
 
-def totals(activities: Iterable[Activity]) -> Totals:
+def totals(activities: Iterable[Run]) -> Totals:
     runs = 0
     distance_m = 0.0
     duration_s = 0.0
@@ -83,33 +83,47 @@ def totals(activities: Iterable[Activity]) -> Totals:
     return Totals(runs=runs, distance_m=distance_m, duration_s=duration_s)
 
 
-def _year(d: date) -> str:
-    return f"{d.year:04d}"
+def _year(d: date) -> tuple[int, ...]:
+    return (d.year,)
 
 
-def _month(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
+def _month(d: date) -> tuple[int, ...]:
+    return (d.year, d.month)
 
 
-def _iso_week(d: date) -> str:
+def _iso_week(d: date) -> tuple[int, ...]:
     iso = d.isocalendar()
-    return f"{iso.year:04d}-W{iso.week:02d}"
+    return (iso.year, iso.week)
 
 
-PERIODS: dict[str, Callable[[date], str]] = {"year": _year, "month": _month, "week": _iso_week}
+def _label(period: str, key: tuple[int, ...]) -> str:
+    if period == "year":
+        return f"{key[0]:04d}"
+    if period == "month":
+        return f"{key[0]:04d}-{key[1]:02d}"
+    return f"{key[0]:04d}-W{key[1]:02d}"
+
+
+PERIODS: dict[str, Callable[[date], tuple[int, ...]]] = {
+    "year": _year,
+    "month": _month,
+    "week": _iso_week,
+}
 
 
 def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
     """Totals per `year`, `month` or ISO `week` of the runs' local dates, in order."""
     key_of = PERIODS[period]
-    acc: dict[str, list[float]] = {}
+    acc: dict[tuple[int, ...], list[float]] = {}
     for day in days:
-        slot = acc.setdefault(key_of(day.local_date), [0, 0.0, 0.0])
+        slot = acc.get(key := key_of(day.local_date))
+        if slot is None:
+            slot = acc[key] = [0, 0.0, 0.0]
         slot[0] += len(day.activities)
         slot[1] += day.distance_m
         slot[2] += day.duration_s
     return [
-        PeriodTotal(period=k, runs=int(v[0]), distance_m=v[1], duration_s=v[2])
+        PeriodTotal(period=_label(period, k), runs=int(v[0]), distance_m=v[1], duration_s=v[2])
         for k, v in sorted(acc.items())
     ]
 
@@ -155,7 +169,7 @@ def fastest_mile(times: Iterable[MileTime], dates: dict[str, date]) -> FastestMi
     )
 
 
-def _record(activity: Activity) -> RunRecord:
+def _record(activity: Run) -> RunRecord:
     return RunRecord(
         activity_id=activity.activity_id,
         date=activity.local_date,
@@ -164,12 +178,12 @@ def _record(activity: Activity) -> RunRecord:
     )
 
 
-def longest_run(activities: Iterable[Activity]) -> RunRecord | None:
+def longest_run(activities: Iterable[Run]) -> RunRecord | None:
     best = max(activities, key=lambda a: a.distance_m, default=None)
     return _record(best) if best else None
 
 
-def fastest_races(activities: Sequence[Activity]) -> dict[str, RunRecord | None]:
+def fastest_races(activities: Sequence[Run]) -> dict[str, RunRecord | None]:
     """For each race distance, the fastest whole run between it and 5% over it."""
     result: dict[str, RunRecord | None] = {}
     for name, race_m in RACE_DISTANCES_M.items():

@@ -18,6 +18,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             is_treadmill    BOOLEAN,
             heart_rate_avg  DOUBLE,
             notes           VARCHAR,
+            best_mile_s     DOUBLE,               -- fastest whole mile, from its splits
             fingerprint     VARCHAR NOT NULL,     -- source summary hash: changed => new splits
             payload         VARCHAR,              -- the source summary as received (JSON)
             deleted_at      TIMESTAMPTZ,          -- set when the source no longer has it
@@ -49,7 +50,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             received_at  TIMESTAMPTZ NOT NULL
         );
         CREATE VIEW runs AS
-            SELECT * EXCLUDE (payload, fingerprint, deleted_at) FROM activities
+            SELECT * EXCLUDE (payload, fingerprint, deleted_at, best_mile_s) FROM activities
             WHERE deleted_at IS NULL;
         """,
     ),

@@ -1,0 +1,298 @@
+"""The blob store port, and its local-directory adapter.
+
+The DuckDB file and its small companions (`stats.json`, `health.json`, ...) live in a blob
+store between runs: a directory on this machine or an S3 prefix. Every version of an
+object has an ETag; writers replace an object only if it is still at the version they
+started from, so two syncs racing each other cannot erase one another's runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from streakcore.errors import BlobStoreError, StoreConflict
+
+_COPY_CHUNK_BYTES = 1024 * 1024
+_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+class Readable(Protocol):
+    def read(self, size: int = ..., /) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCopy:
+    """A downloaded object: a file the store keeps in its cache. Read or copy it; never
+    write to it (the next `fetch` hands out the same file while the version is current)."""
+
+    path: Path
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A small object read into memory, with the version it was at."""
+
+    data: bytes
+    etag: str
+
+
+class BlobStore(Protocol):
+    """Objects addressed by a plain key (`runs.duckdb`) under one directory or S3 prefix."""
+
+    def fetch(self, key: str) -> LocalCopy | None:
+        """A local copy of the object, transferred only if it changed; None when absent."""
+        ...
+
+    def read(self, key: str) -> Blob | None:
+        """A small object's bytes; None when absent."""
+        ...
+
+    def replace(self, key: str, data: Path | bytes, *, expected: str | None) -> str:
+        """Write `data` as `key` only if the object is still at version `expected`
+        (None: only if there is none yet). Returns the new version.
+
+        Raises StoreConflict when someone else replaced (or created) it meanwhile.
+        """
+        ...
+
+    def put(self, key: str, data: bytes) -> str:
+        """Write a small object unconditionally. Returns the new version."""
+        ...
+
+    def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
+        """Copy `source_key` to `target_key` if the source is still at version `expected`."""
+        ...
+
+
+def check_key(key: str) -> str:
+    """Keys are plain file names: no folders, no way out of the store's root."""
+    if not _KEY.match(key):
+        raise BlobStoreError(
+            f"invalid object name {key!r}: use a plain file name such as runs.duckdb"
+        )
+    return key
+
+
+class ReadOnlyBlobStore:
+    """A blob store the read paths cannot write to, whatever a bug asks of them."""
+
+    def __init__(self, inner: BlobStore) -> None:
+        self._inner = inner
+
+    def fetch(self, key: str) -> LocalCopy | None:
+        return self._inner.fetch(key)
+
+    def read(self, key: str) -> Blob | None:
+        return self._inner.read(key)
+
+    def replace(self, key: str, data: Path | bytes, *, expected: str | None) -> str:
+        raise self._refusal(key)
+
+    def put(self, key: str, data: bytes) -> str:
+        raise self._refusal(key)
+
+    def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
+        raise self._refusal(target_key)
+
+    @staticmethod
+    def _refusal(key: str) -> BlobStoreError:
+        return BlobStoreError(f"refusing to write {key}: this store was opened read-only")
+
+
+def _version_of(stat: os.stat_result) -> str:
+    # Every write below lands as a new file renamed into place, so inode + mtime + size
+    # changes with every version without hashing the whole database on each read.
+    return f"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+
+class LocalDirectoryBlobStore:
+    """Objects as files in one directory; the same replace-if-unchanged rules as S3.
+
+    Writes go to a temporary file renamed into place under an advisory lock, so a crash
+    leaves the old or the new file and two writers cannot both win.
+    """
+
+    def __init__(self, root: Path, cache_dir: Path) -> None:
+        self.root = root
+        self._cache = cache_dir
+        self._fetch_lock = threading.Lock()
+
+    def fetch(self, key: str) -> LocalCopy | None:
+        source = self.root / check_key(key)
+        try:
+            handle = source.open("rb")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BlobStoreError(f"cannot read {source}: {exc.strerror}") from exc
+        with handle, self._fetch_lock:
+            etag = _version_of(os.fstat(handle.fileno()))
+            target = self._cache_path(key, etag)
+            if not target.exists():
+                write_atomically(handle, target)
+                prune_cache(target)
+            return LocalCopy(path=target, etag=etag)
+
+    def read(self, key: str) -> Blob | None:
+        source = self.root / check_key(key)
+        try:
+            with source.open("rb") as handle:
+                return Blob(data=handle.read(), etag=_version_of(os.fstat(handle.fileno())))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BlobStoreError(f"cannot read {source}: {exc.strerror}") from exc
+
+    def replace(self, key: str, data: Path | bytes, *, expected: str | None) -> str:
+        target = self.root / check_key(key)
+        with self._staged(target, data) as staged, self._locked(key):
+            current = self._current(target)
+            if current != expected:
+                raise StoreConflict(
+                    f"{target} changed since it was read (expected version {expected}, "
+                    f"found {current}); read it again and retry"
+                )
+            return self._install(staged, target)
+
+    def put(self, key: str, data: bytes) -> str:
+        target = self.root / check_key(key)
+        with self._staged(target, data) as staged, self._locked(key):
+            return self._install(staged, target)
+
+    def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
+        source = self.root / check_key(source_key)
+        target = self.root / check_key(target_key)
+        try:
+            handle = source.open("rb")
+        except FileNotFoundError:
+            raise StoreConflict(f"{source} is gone; read it again and retry") from None
+        with handle:
+            if _version_of(os.fstat(handle.fileno())) != expected:
+                raise StoreConflict(f"{source} changed since it was read; read it again and retry")
+            staging = self._stage_path(target)
+            try:
+                write_atomically(handle, staging)
+                with self._locked(target_key):
+                    self._install(staging, target)
+            finally:
+                staging.unlink(missing_ok=True)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _cache_path(self, key: str, etag: str) -> Path:
+        return self._cache / "local" / key / f"{etag}.blob"
+
+    @staticmethod
+    def _current(target: Path) -> str | None:
+        try:
+            return _version_of(target.stat())
+        except FileNotFoundError:
+            return None
+
+    def _stage_path(self, target: Path) -> Path:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=self.root)
+        except OSError as exc:
+            raise BlobStoreError(f"cannot write to {self.root}: {exc.strerror}") from exc
+        os.close(fd)
+        return Path(name)
+
+    @contextlib.contextmanager
+    def _staged(self, target: Path, data: Path | bytes) -> Iterator[Path]:
+        staging = self._stage_path(target)
+        try:
+            try:
+                if isinstance(data, Path):
+                    shutil.copyfile(data, staging)
+                else:
+                    staging.write_bytes(data)
+                with staging.open("rb+") as handle:
+                    os.fsync(handle.fileno())
+            except OSError as exc:
+                raise BlobStoreError(f"cannot write {target}: {exc.strerror}") from exc
+            yield staging
+        finally:
+            staging.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self, key: str) -> Iterator[None]:
+        lock_path = self.root / f".{key}.lock"
+        try:
+            handle = lock_path.open("a+b")
+        except OSError as exc:
+            raise BlobStoreError(f"cannot lock {lock_path}: {exc.strerror}") from exc
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _install(self, staged: Path, target: Path) -> str:
+        try:
+            os.replace(staged, target)
+            _fsync_dir(self.root)
+            return _version_of(target.stat())
+        except OSError as exc:
+            raise BlobStoreError(f"cannot write {target}: {exc.strerror}") from exc
+
+
+def cache_name(text: str) -> str:
+    """A short file-system-safe name for an arbitrary string (a bucket and key, an ETag)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def write_atomically(stream: Readable, target: Path) -> int:
+    """Copy a stream into `target`, which appears only once complete. Returns the size."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            size = 0
+            while chunk := stream.read(_COPY_CHUNK_BYTES):
+                out.write(chunk)
+                size += len(chunk)
+        os.replace(name, target)
+        return size
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+def prune_cache(current: Path) -> None:
+    """Drop cached versions older than the last two.
+
+    The previous one stays because a caller in another thread may have just been handed
+    its path and not opened it yet.
+    """
+    dated: list[tuple[int, Path]] = []
+    for path in current.parent.glob("*.blob"):
+        if path != current:
+            with contextlib.suppress(FileNotFoundError):
+                dated.append((path.stat().st_mtime_ns, path))
+    for _, old in sorted(dated, reverse=True)[1:]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".etag").unlink(missing_ok=True)
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename is durable only once the directory entry is; harmless where unsupported.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
