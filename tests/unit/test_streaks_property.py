@@ -12,47 +12,10 @@ from streakcore.domain.models import Activity
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import compute_stats
 from streakcore.domain.streaks import StreakStatus
+from streakcore.testing.reference import reference_streaks
 
 HOME = ZoneInfo("America/New_York")
 EPOCH = date(2024, 1, 1)
-
-
-def reference(activities: list[Activity], rule: StreakRule, today: date) -> tuple[int, str, int]:
-    """Walk the calendar one day at a time. Slow, obvious, and independent of the engine."""
-    per_day: dict[date, list[float]] = {}
-    for a in activities:
-        per_day.setdefault(a.start_local.date(), []).append(a.distance_m)
-
-    def counts(d: date) -> bool:
-        runs = per_day.get(d, [])
-        if not runs:
-            return False
-        if rule.name == "any":
-            return True
-        if rule.name == "strict":
-            return any(r >= rule.min_distance_m for r in runs)
-        return sum(runs) >= rule.min_distance_m
-
-    longest = 0
-    length = 0
-    d = min(per_day, default=today)
-    last = max([*per_day, today])
-    while d <= last:
-        length = length + 1 if counts(d) else 0
-        longest = max(longest, length)
-        d += timedelta(days=1)
-
-    # The streak alive today: ending at the latest qualifying day >= yesterday.
-    end = max((x for x in per_day if x >= today - timedelta(days=1) and counts(x)), default=None)
-    if end is None:
-        return 0, "broken", longest
-    current = 0
-    x = end
-    while counts(x):
-        current += 1
-        x -= timedelta(days=1)
-    status = "done_today" if end >= today else "at_risk"
-    return current, status, longest
 
 
 offsets = st.sampled_from([-5, -4, 0, 1, 9]).map(lambda h: timezone(timedelta(hours=h)))
@@ -95,7 +58,7 @@ def test_engine_agrees_with_the_reference(
     activities = [a for a in activities if a.start_local <= as_of]
 
     body = compute_stats(activities, [], rule=rule, as_of=as_of, tz=HOME)
-    days, status, longest = reference(activities, rule, today)
+    days, status, longest = reference_streaks(activities, rule, today)
 
     assert body.current_streak.days == days
     assert body.current_streak.status == StreakStatus(status)
