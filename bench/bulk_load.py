@@ -147,7 +147,8 @@ def run() -> list[Row]:
         # The baseline: row-by-row executemany, timed on a sample and extrapolated linearly.
         con = duckdb.connect(str(Path(tmp) / "rows.duckdb"))
         con.execute(
-            "CREATE TABLE splits (activity_id VARCHAR, unit VARCHAR, idx INTEGER, distance_m DOUBLE, "
+            "CREATE TABLE splits (activity_id VARCHAR, unit VARCHAR, idx INTEGER, "
+            "distance_m DOUBLE, "
             "elapsed_s DOUBLE, speed DOUBLE, heart_rate DOUBLE, elevation_gain_m DOUBLE, "
             "elevation_loss_m DOUBLE)"
         )
