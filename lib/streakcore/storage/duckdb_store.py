@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 from pydantic import TypeAdapter
 
+from streakcore.domain.days import Day
 from streakcore.domain.models import Activity, RunFacts, Split
 from streakcore.domain.records import FULL_SPLIT_TOLERANCE, MileTime
 from streakcore.domain.units import METRES_PER_MILE
@@ -360,6 +361,44 @@ class RunStore:
         ).fetchall()
         zone = _offset_zone
         return [RunFacts(r[0], r[1].replace(tzinfo=zone(r[2])), r[3], r[4], r[5]) for r in rows]
+
+    def days(self, *, until: datetime | None = None) -> list[Day]:
+        """Live runs added up per local date inside DuckDB (no per-run Python objects)."""
+        rows = self._con.execute(
+            "SELECT local_date, count(*), sum(distance_m), sum(duration_s), max(distance_m) "  # noqa: S608
+            f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            "GROUP BY local_date ORDER BY local_date",
+            [until],
+        ).fetchall()
+        return [Day(r[0], (), r[1], r[2], r[3], r[4]) for r in rows]
+
+    def record_candidates(
+        self, race_windows_m: Sequence[tuple[float, float]], *, until: datetime | None = None
+    ) -> list[RunFacts]:
+        """The only runs that can hold a run record: the longest, and those in a race window."""
+        windows = " OR ".join(
+            f"distance_m BETWEEN {float(lo)!r} AND {float(hi)!r}" for lo, hi in race_windows_m
+        )
+        rows = self._con.execute(
+            "SELECT activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s "  # noqa: S608
+            f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            f"AND ({windows or 'FALSE'} OR distance_m = ("
+            f"  SELECT max(distance_m) FROM activities "
+            f"  WHERE deleted_at IS NULL AND {_started_by('$1')}))",
+            [until],
+        ).fetchall()
+        return [
+            RunFacts(r[0], r[1].replace(tzinfo=_offset_zone(r[2])), r[3], r[4], r[5]) for r in rows
+        ]
+
+    def latest_start(self, *, until: datetime | None = None) -> datetime | None:
+        row = self._con.execute(
+            "SELECT start_local, utc_offset_min FROM activities "  # noqa: S608
+            f"WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            "ORDER BY start_local - to_minutes(utc_offset_min) DESC LIMIT 1",
+            [until],
+        ).fetchone()
+        return row[0].replace(tzinfo=_offset_zone(row[1])) if row else None
 
     def splits(self, activity_ids: Iterable[str] | None = None) -> list[Split]:
         sql = (
