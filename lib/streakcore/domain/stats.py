@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 from streakcore.domain.days import group_days, qualifying_days
+from streakcore.domain.milestones import LatestStreak, Milestones, latest_streak, project
 from streakcore.domain.models import Activity
 from streakcore.domain.records import (
     FastestMile,
@@ -29,6 +30,15 @@ from streakcore.domain.records import (
     longest_run,
     totals,
 )
+from streakcore.domain.rule_compare import (
+    Disagreement,
+    DisagreementSummary,
+    RuleComparison,
+    RuleStanding,
+    comparison,
+    named_rules,
+    summarise,
+)
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.streaks import (
     CurrentStreak,
@@ -39,11 +49,17 @@ from streakcore.domain.streaks import (
     today_in,
 )
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2 added the latest streaks (for milestones and close calls) and rule disagreements."""
 
 
 def rule_key(rule: StreakRule) -> str:
     return f"{rule.name.value}:{rule.min_distance_m:.3f}"
+
+
+def minimum_key(min_distance_m: float) -> str:
+    """The key of everything the snapshot keeps per minimum distance (all rules at once)."""
+    return f"{min_distance_m:.3f}"
 
 
 def format_instant(value: datetime) -> str:
@@ -95,12 +111,30 @@ class StatsSnapshot(BaseModel):
     latest_start: datetime | None = Field(
         description="the latest run's start: the snapshot answers any as_of at or after it"
     )
+    latest_streaks: dict[str, LatestStreak | None] = Field(
+        default_factory=dict,
+        description="per rule key: what milestones need of the latest streak (None: no streak)",
+    )
+    disagreements: dict[str, DisagreementSummary] = Field(
+        default_factory=dict,
+        description="per minimum: days the named rules disagree on (count and the latest)",
+    )
 
     def answers(self, rule: StreakRule, as_of: datetime) -> bool:
         """Can this snapshot answer for `rule` at `as_of` without the database?"""
-        return rule_key(rule) in self.streaks and (
-            self.latest_start is None or as_of >= self.latest_start
+        key = rule_key(rule)
+        return key in self.streaks and key in self.latest_streaks and self._covers(as_of)
+
+    def answers_all_rules(self, min_distance_m: float, as_of: datetime) -> bool:
+        """Can it answer `?rule=all` (usrsa, strict and any) at this minimum and instant?"""
+        return (
+            all(rule_key(r) in self.streaks for r in named_rules(min_distance_m))
+            and minimum_key(min_distance_m) in self.disagreements
+            and self._covers(as_of)
         )
+
+    def _covers(self, as_of: datetime) -> bool:
+        return self.latest_start is None or as_of >= self.latest_start
 
 
 class RuleBody(BaseModel):
@@ -121,6 +155,27 @@ class StatsBody(BaseModel):
     last_sync: datetime | None
     records: Records
     eddington: Eddington
+    milestones: Milestones | None = None
+    """Next milestone, projections and close calls of the current streak under `rule`."""
+
+    @field_serializer("as_of", "last_sync")
+    def _instant(self, value: datetime | None) -> str | None:
+        return format_instant(value) if value is not None else None
+
+
+class RulesBody(BaseModel):
+    """The `GET /stats?rule=all` body (and `streak rules --json`)."""
+
+    as_of: datetime
+    timezone: str
+    min_distance_m: float
+    rules: tuple[RuleStanding, ...]
+    """usrsa, strict and any, in that order."""
+    disagreement_days: int
+    """How many days the rules disagree on, over the whole history."""
+    disagreements: tuple[Disagreement, ...]
+    """The disagreement days listed (the latest few, or all when asked), oldest first."""
+    last_sync: datetime | None
 
     @field_serializer("as_of", "last_sync")
     def _instant(self, value: datetime | None) -> str | None:
@@ -147,8 +202,13 @@ def build_snapshot(
     days = group_days(runs)
     races = fastest_races(runs)
     dates = {a.activity_id: a.local_date for a in runs}
+    streaks = {rule_key(r): find_streaks(qualifying_days(days, r)) for r in rules}
     return StatsSnapshot(
-        streaks={rule_key(r): find_streaks(qualifying_days(days, r)) for r in rules},
+        streaks=streaks,
+        latest_streaks={rule_key(r): latest_streak(days, r, streaks[rule_key(r)]) for r in rules},
+        disagreements={
+            minimum_key(m): summarise(days, m) for m in {r.min_distance_m for r in rules}
+        },
         totals=totals(runs),
         fastest_mile=fastest_mile(miles, dates),
         records=Records(
@@ -182,14 +242,16 @@ def render_stats(
     """The `/stats` body at the instant `as_of`, seen from the home zone `tz`."""
     if not snapshot.answers(rule, as_of):
         raise ValueError("snapshot cannot answer this rule or instant; rebuild it")
-    streaks = snapshot.streaks[rule_key(rule)]
+    key = rule_key(rule)
+    streaks = snapshot.streaks[key]
     today = today_in(as_of, tz)
     longest = longest_streak(streaks)
+    current = current_streak(streaks, today)
     return StatsBody(
         as_of=as_of.astimezone(tz),
         timezone=tz.key,
         rule=RuleBody(name=rule.name, min_distance_m=rule.min_distance_m),
-        current_streak=current_streak(streaks, today),
+        current_streak=current,
         longest_streak=LongestStreak(
             days=longest.days if longest else 0,
             start=longest.start if longest else None,
@@ -201,6 +263,43 @@ def render_stats(
         last_sync=last_sync,
         records=snapshot.records,
         eddington=snapshot.eddington,
+        milestones=project(current, snapshot.latest_streaks[key]),
+    )
+
+
+def render_rules(
+    snapshot: StatsSnapshot,
+    *,
+    min_distance_m: float,
+    as_of: datetime,
+    tz: ZoneInfo,
+    last_sync: datetime | None,
+) -> RulesBody:
+    """The `?rule=all` body at `as_of`: the three named rules at `min_distance_m`."""
+    if not snapshot.answers_all_rules(min_distance_m, as_of):
+        raise ValueError("snapshot cannot answer every rule at this minimum or instant; rebuild it")
+    rules = named_rules(min_distance_m)
+    result = comparison(
+        {r.name: snapshot.streaks[rule_key(r)] for r in rules},
+        snapshot.disagreements[minimum_key(min_distance_m)],
+        min_distance_m=min_distance_m,
+        today=today_in(as_of, tz),
+    )
+    return rules_body(result, as_of=as_of, tz=tz, last_sync=last_sync)
+
+
+def rules_body(
+    result: RuleComparison, *, as_of: datetime, tz: ZoneInfo, last_sync: datetime | None
+) -> RulesBody:
+    """A comparison (from a snapshot or straight from the days) as the `?rule=all` body."""
+    return RulesBody(
+        as_of=as_of.astimezone(tz),
+        timezone=tz.key,
+        min_distance_m=result.min_distance_m,
+        rules=result.rules,
+        disagreement_days=result.disagreement_days,
+        disagreements=result.disagreements,
+        last_sync=last_sync,
     )
 
 

@@ -1,0 +1,70 @@
+"""`streak check`: the evening check, for a human at 20:00 or for cron.
+
+It syncs first (runs from this morning may not be in the database yet), then says whether
+today already counts. Exit code 1 means "at risk: run before midnight", so a crontab line
+like `0 20 * * * streak check || notify-send ...` alerts only when it matters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from streakcore.commands.common import (
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_json_arg,
+    add_rule_args,
+    load_settings,
+    parse_as_of,
+    rule_of,
+)
+from streakcore.errors import ConfigError, StreakError
+
+EXIT_SAFE = 0
+EXIT_AT_RISK = 1
+
+
+def register(subparsers: Subparsers) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="the evening check: does today count yet? (exit 1 when the streak is at risk)",
+        description="Sync incrementally, then say whether today already counts and, if not, "
+        "how far short you are and how much time is left before midnight in your home zone. "
+        "Exit code: 0 safe (or nothing at stake), 1 at risk, 2 bad usage or setup.",
+    )
+    check.add_argument(
+        "--no-sync", action="store_true", help="check the runs already stored, without syncing"
+    )
+    add_db_arg(check)
+    add_json_arg(check)
+    add_as_of_arg(check)
+    add_rule_args(check)
+    check.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from streakcore.commands.sync import run_incremental
+    from streakcore.domain.days import group_days
+    from streakcore.domain.evening_check import evening_check
+    from streakcore.storage.duckdb_store import RunStore
+
+    settings = load_settings(args)
+    now = parse_as_of(args.as_of, settings.timezone)
+    if not args.no_sync:
+        try:
+            print(run_incremental(settings), file=sys.stderr)
+        except ConfigError:
+            raise
+        except StreakError as exc:
+            # Missing the alert is worse than checking slightly stale data: say so and go on.
+            print(
+                f"streak: warning: sync failed ({exc}); checking the runs already stored",
+                file=sys.stderr,
+            )
+    with RunStore.open(settings.db, read_only=True) as store:
+        days = group_days(store.run_facts(until=now))
+    result = evening_check(days, rule=rule_of(settings), now=now, tz=settings.zone)
+    print(result.model_dump_json(indent=2) if args.json else result.message)
+    return EXIT_AT_RISK if result.at_risk else EXIT_SAFE

@@ -1,0 +1,104 @@
+"""`streak heatmap`: a GitHub-style calendar of a year (or the current streak) as SVG."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from streakcore.commands.common import (
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_rule_args,
+    load_settings,
+    parse_as_of,
+    rule_of,
+)
+from streakcore.errors import ConfigError
+
+
+def add_output_arg(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        default="-",
+        help=f"write the {what} here (default: stdout)",
+    )
+
+
+def write_output(text: str, target: str) -> None:
+    """Write `text` to the file `target`, or to stdout for `-`."""
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {target}", file=sys.stderr)
+
+
+def register(subparsers: Subparsers) -> None:
+    heatmap = subparsers.add_parser(
+        "heatmap",
+        help="a calendar heatmap of a year or of the current streak, as SVG",
+        description="A GitHub-style calendar: one square per day coloured by distance, "
+        "streak days outlined, a tooltip per day. Readable in light and dark themes.",
+    )
+    span = heatmap.add_mutually_exclusive_group()
+    span.add_argument(
+        "--year", type=int, metavar="Y", help="the calendar year (default: this year)"
+    )
+    span.add_argument(
+        "--streak", action="store_true", help="the current streak, from its first day to its last"
+    )
+    add_output_arg(heatmap, "SVG")
+    add_db_arg(heatmap)
+    add_as_of_arg(heatmap)
+    add_rule_args(heatmap)
+    heatmap.set_defaults(run=run_heatmap)
+
+
+def run_heatmap(args: argparse.Namespace) -> int:
+    from streakcore.domain.days import group_days, qualifying_days
+    from streakcore.domain.streaks import current_streak, find_streaks, today_in
+    from streakcore.domain.units import format_distance, metres_to_miles
+    from streakcore.render.heatmap_svg import heatmap_svg, year_range
+    from streakcore.storage.duckdb_store import RunStore
+
+    settings = load_settings(args)
+    rule = rule_of(settings)
+    as_of = parse_as_of(args.as_of, settings.timezone)
+    today = today_in(as_of, settings.zone)
+    with RunStore.open(settings.db, read_only=True) as store:
+        days = group_days(store.run_facts(until=as_of))
+    counted = qualifying_days(days, rule)
+    streak_dates = {d.local_date for d in counted}
+    rule_text = f"{rule.name.value}, {format_distance(rule.min_distance_m)}"
+    first: date
+    last: date
+    if args.streak:
+        current = current_streak(find_streaks(counted), today)
+        if current.start is None or current.last_day is None:
+            raise ConfigError(
+                f"there is no current streak under {rule_text} to draw; use --year instead"
+            )
+        first, last = current.start, current.last_day
+        title = f"Current streak: {current.days:,} days since {first} ({rule_text})"
+    else:
+        year = args.year if args.year is not None else today.year
+        if not 1 <= year <= 9999:
+            raise ConfigError(f"--year {year} is not a calendar year")
+        first, last = year_range(year)
+        shown = [d for d in days if first <= d.local_date <= last]
+        runs = sum(len(d.activities) for d in shown)
+        miles = metres_to_miles(sum(d.distance_m for d in shown))
+        title = f"{year}: {runs:,} runs, {miles:,.0f} mi; streak days outlined ({rule_text})"
+    write_output(
+        heatmap_svg(days, first=first, last=last, streak_dates=streak_dates, title=title),
+        args.output,
+    )
+    return 0

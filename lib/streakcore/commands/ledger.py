@@ -1,0 +1,115 @@
+"""`streak ledger`: one row per streak day, the evidence a streak registry asks for."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Sequence
+from datetime import date
+
+from streakcore.commands.common import Subparsers, add_db_arg, load_settings, rule_of
+from streakcore.commands.heatmap import write_output
+from streakcore.domain.ledger import LedgerRow
+from streakcore.domain.rules import RuleName
+from streakcore.domain.units import metres_to_miles
+from streakcore.errors import ConfigError
+
+CSV_COLUMNS = (
+    "date", "streak_start", "streak_day", "activity_ids", "distances_m", "distances_mi",
+    "utc_offsets", "rule", "min_distance_m",
+)  # fmt: skip
+LIST_SEPARATOR = ";"
+"""Several runs on one day share a cell, in start order, separated by this."""
+
+
+def register(subparsers: Subparsers) -> None:
+    ledger = subparsers.add_parser(
+        "ledger",
+        help="one row per streak day: the runs that counted, their distances and offsets",
+        description="One row per streak day: the qualifying activity ids, their distances, "
+        "the UTC offset each run carried, the rule and the minimum. --csv (or -o) writes CSV.",
+    )
+    ledger.add_argument("--from", dest="first", metavar="D", help="first date, e.g. 2024-01-01")
+    ledger.add_argument("--to", dest="last", metavar="D", help="last date (inclusive)")
+    ledger.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    ledger.add_argument("-o", "--output", metavar="FILE", help="write the CSV to this file")
+    add_db_arg(ledger)
+    ledger.add_argument(
+        "--rule", choices=[r.value for r in RuleName], help="which days count (default usrsa)"
+    )
+    ledger.add_argument(
+        "--min-distance", metavar="D", help="minimum distance, e.g. 1mi, 1.6km, 1609m (default 1mi)"
+    )
+    ledger.set_defaults(run=run_ledger)
+
+
+def parse_date(text: str | None, flag: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"cannot read {flag} {text!r}: use a date such as 2024-01-31") from None
+
+
+def ledger_csv(rows: Sequence[LedgerRow]) -> str:
+    """The rows as CSV text with a header line."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            (
+                row.date.isoformat(),
+                row.streak_start.isoformat(),
+                row.streak_day,
+                LIST_SEPARATOR.join(row.activity_ids),
+                LIST_SEPARATOR.join(f"{d:.1f}" for d in row.distances_m),
+                LIST_SEPARATOR.join(f"{metres_to_miles(d):.3f}" for d in row.distances_m),
+                LIST_SEPARATOR.join(row.utc_offsets),
+                row.rule.value,
+                f"{row.min_distance_m:.3f}",
+            )
+        )
+    return out.getvalue()
+
+
+def run_ledger(args: argparse.Namespace) -> int:
+    from streakcore.domain.days import group_days
+    from streakcore.domain.ledger import ledger
+    from streakcore.storage.duckdb_store import RunStore
+
+    first = parse_date(args.first, "--from")
+    last = parse_date(args.last, "--to")
+    if first is not None and last is not None and last < first:
+        raise ConfigError(f"--to {last} is before --from {first}")
+    settings = load_settings(args)
+    with RunStore.open(settings.db, read_only=True) as store:
+        days = group_days(store.run_facts())
+    rows = ledger(days, rule_of(settings), first=first, last=last)
+    if args.csv or args.output:
+        write_output(ledger_csv(rows), args.output or "-")
+    else:
+        print_ledger(rows)
+    return 0
+
+
+def print_ledger(rows: Sequence[LedgerRow]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from streakcore.domain.units import format_distance
+
+    table = Table(title=f"{len(rows):,} streak days")
+    for name in ("Date", "Streak day", "Activities", "Distances", "UTC offsets"):
+        table.add_column(name, justify="right" if name == "Streak day" else "left")
+    for row in rows:
+        table.add_row(
+            row.date.isoformat(),
+            f"{row.streak_day:,}",
+            ", ".join(row.activity_ids),
+            ", ".join(format_distance(d) for d in row.distances_m),
+            ", ".join(row.utc_offsets),
+        )
+    Console().print(table)

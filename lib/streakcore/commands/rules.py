@@ -1,0 +1,107 @@
+"""`streak rules`: current and longest streak under every rule, and where they disagree."""
+
+from __future__ import annotations
+
+import argparse
+
+from streakcore.commands.common import (
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_json_arg,
+    load_settings,
+    parse_as_of,
+)
+from streakcore.domain.stats import RulesBody
+
+
+def register(subparsers: Subparsers) -> None:
+    rules = subparsers.add_parser(
+        "rules",
+        help="current and longest streak under usrsa, strict and any, side by side",
+        description="Current and longest streak under usrsa, strict and any at one minimum "
+        "distance, and the days on which the rules disagree. --json prints the body of "
+        "GET /stats?rule=all.",
+    )
+    add_db_arg(rules)
+    add_json_arg(rules)
+    add_as_of_arg(rules)
+    rules.add_argument("--tz", metavar="IANA", help="home time zone, e.g. America/New_York")
+    rules.add_argument(
+        "--min-distance", metavar="D", help="minimum distance, e.g. 1mi, 1.6km, 1609m (default 1mi)"
+    )
+    rules.add_argument(
+        "--all-days",
+        action="store_true",
+        help="list every day the rules disagree on (default: the latest 30)",
+    )
+    rules.set_defaults(run=run_rules)
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from streakcore.domain.days import group_days
+    from streakcore.domain.rule_compare import DISAGREEMENTS_KEPT, compare_rules
+    from streakcore.domain.stats import rules_body
+    from streakcore.domain.streaks import today_in
+    from streakcore.stats_query import last_sync_of
+    from streakcore.storage.duckdb_store import RunStore
+
+    settings = load_settings(args)
+    as_of = parse_as_of(args.as_of, settings.timezone)
+    with RunStore.open(settings.db, read_only=True) as store:
+        runs = store.run_facts(until=as_of)
+        last_sync = last_sync_of(store)
+    comparison = compare_rules(
+        group_days(runs),
+        min_distance_m=settings.streak_rule.min_distance_m,
+        today=today_in(as_of, settings.zone),
+        keep=None if args.all_days else DISAGREEMENTS_KEPT,
+    )
+    body = rules_body(comparison, as_of=as_of, tz=settings.zone, last_sync=last_sync)
+    if args.json:
+        print(body.model_dump_json(indent=2))
+    else:
+        print_rules(body)
+    return 0
+
+
+def print_rules(body: RulesBody) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from streakcore.commands.render import STATUS_TEXT
+    from streakcore.domain.units import format_distance
+
+    console = Console()
+    standings = Table(title=f"Every rule at {format_distance(body.min_distance_m)}")
+    for name in ("Rule", "Current streak", "Today", "Longest streak"):
+        standings.add_column(name)
+    for standing in body.rules:
+        cur = standing.current_streak
+        lon = standing.longest_streak
+        standings.add_row(
+            standing.rule.value,
+            f"{cur.days:,} days since {cur.start}" if cur.days else "0 days",
+            STATUS_TEXT[cur.status],
+            f"{lon.days:,} days, {lon.start} to {lon.end}" if lon else "-",
+        )
+    console.print(standings)
+    listed = len(body.disagreements)
+    if body.disagreement_days == 0:
+        console.print("The rules agree on every day.")
+        return
+    more = (
+        "" if listed == body.disagreement_days else f" (the latest {listed}; --all-days lists all)"
+    )
+    days = Table(title=f"{body.disagreement_days:,} days the rules disagree on{more}")
+    for name in ("Date", "Runs", "Total", "Longest run", "Counts under"):
+        days.add_column(name, justify="right" if name == "Runs" else "left")
+    for d in body.disagreements:
+        days.add_row(
+            str(d.date),
+            str(d.runs),
+            format_distance(d.distance_m),
+            format_distance(d.longest_run_m),
+            ", ".join(r.value for r in d.counts_under),
+        )
+    console.print(days)
