@@ -34,7 +34,7 @@ def twenty_years(seed: int = 20) -> Batch:
             continue  # a missed day now and then
         offset = timezone(timedelta(hours=-4 if 3 <= day.month <= 10 else -5))
         for run_no in range(2 if rng.random() < 0.1 else 1):
-            miles = rng.uniform(1.0, 12.0)
+            miles = rng.uniform(4.0, 16.0)
             start = datetime.combine(day, time(6 + 10 * run_no, rng.randrange(60)), tzinfo=offset)
             a = Activity(
                 activity_id=str(10_000_000 + n),

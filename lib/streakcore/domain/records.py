@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -22,6 +22,12 @@ RACE_DISTANCES_M: dict[str, float] = {
     "half_marathon": 21_097.5,
     "marathon": 42_195.0,
 }
+
+
+RACE_WINDOWS_M: tuple[tuple[float, float], ...] = tuple(
+    (d, d * (1 + RACE_SLACK)) for d in RACE_DISTANCES_M.values()
+)
+"""Where a whole run can set a race record: from the distance to 5% over it."""
 
 
 class Totals(BaseModel):
@@ -72,6 +78,18 @@ class MileTime(BaseModel):
     seconds: float
 
 
+def day_totals(days: Iterable[Day]) -> Totals:
+    """Totals of the runs behind the days (the same as `totals` of those runs)."""
+    runs = 0
+    distance_m = 0.0
+    duration_s = 0.0
+    for day in days:
+        runs += day.runs
+        distance_m += day.distance_m
+        duration_s += day.duration_s
+    return Totals(runs=runs, distance_m=distance_m, duration_s=duration_s)
+
+
 def totals(activities: Iterable[Run]) -> Totals:
     runs = 0
     distance_m = 0.0
@@ -119,7 +137,7 @@ def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
         slot = acc.get(key := key_of(day.local_date))
         if slot is None:
             slot = acc[key] = [0, 0.0, 0.0]
-        slot[0] += len(day.activities)
+        slot[0] += day.runs
         slot[1] += day.distance_m
         slot[2] += day.duration_s
     return [
@@ -130,6 +148,41 @@ def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
 
 def biggest_period(days: Iterable[Day], period: str) -> PeriodTotal | None:
     return max(period_totals(days, period), key=lambda p: p.distance_m, default=None)
+
+
+def biggest_periods(days: Sequence[Day]) -> dict[str, PeriodTotal | None]:
+    """The biggest week, month and year by distance, in one pass over the days."""
+    weeks: dict[tuple[int, int], list[float]] = {}
+    months: dict[tuple[int, int], list[float]] = {}
+    years: dict[tuple[int, int], list[float]] = {}
+    for day in days:
+        d = day.local_date
+        iso = d.isocalendar()
+        for acc, key in (
+            (weeks, (iso[0], iso[1])),
+            (months, (d.year, d.month)),
+            (years, (d.year, 0)),
+        ):
+            slot = acc.get(key)
+            if slot is None:
+                slot = acc[key] = [0, 0.0, 0.0]
+            slot[0] += day.runs
+            slot[1] += day.distance_m
+            slot[2] += day.duration_s
+    result: dict[str, PeriodTotal | None] = {}
+    for period, acc in (("week", weeks), ("month", months), ("year", years)):
+        best = max(acc.items(), key=lambda kv: (kv[1][1], kv[0]), default=None)
+        result[period] = (
+            None
+            if best is None
+            else PeriodTotal(
+                period=_label(period, best[0]),
+                runs=int(best[1][0]),
+                distance_m=best[1][1],
+                duration_s=best[1][2],
+            )
+        )
+    return result
 
 
 def mile_times(splits: Iterable[Split]) -> list[MileTime]:
@@ -156,7 +209,7 @@ def mile_times(splits: Iterable[Split]) -> list[MileTime]:
     return times
 
 
-def fastest_mile(times: Iterable[MileTime], dates: dict[str, date]) -> FastestMile | None:
+def fastest_mile(times: Iterable[MileTime], dates: Mapping[str, date]) -> FastestMile | None:
     """The fastest whole mile among runs whose dates are known (deleted runs are not)."""
     best: MileTime | None = None
     for t in times:
@@ -179,17 +232,17 @@ def _record(activity: Run) -> RunRecord:
 
 
 def longest_run(activities: Iterable[Run]) -> RunRecord | None:
-    best = max(activities, key=lambda a: a.distance_m, default=None)
+    """The longest run; on a tie, the first (it set the record)."""
+    best = min(activities, key=lambda a: (-a.distance_m, a.start_local), default=None)
     return _record(best) if best else None
 
 
 def fastest_races(activities: Sequence[Run]) -> dict[str, RunRecord | None]:
     """For each race distance, the fastest whole run between it and 5% over it."""
     result: dict[str, RunRecord | None] = {}
-    for name, race_m in RACE_DISTANCES_M.items():
-        upper = race_m * (1 + RACE_SLACK)
+    for (name, race_m), (_, upper) in zip(RACE_DISTANCES_M.items(), RACE_WINDOWS_M, strict=True):
         candidates = [a for a in activities if race_m <= a.distance_m <= upper and a.duration_s > 0]
-        best = min(candidates, key=lambda a: a.duration_s, default=None)
+        best = min(candidates, key=lambda a: (a.duration_s, a.start_local), default=None)
         result[name] = _record(best) if best else None
     return result
 

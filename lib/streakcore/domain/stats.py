@@ -7,28 +7,28 @@ opening DuckDB and still say whether the streak is safe *now*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
-from streakcore.domain.days import group_days, qualifying_days
+from streakcore.domain.days import Day, group_days, qualifying_days
 from streakcore.domain.milestones import LatestStreak, Milestones, latest_streak, project
-from streakcore.domain.models import Activity
+from streakcore.domain.models import Run
 from streakcore.domain.records import (
     FastestMile,
     MileTime,
     PeriodTotal,
     RunRecord,
     Totals,
-    biggest_period,
+    biggest_periods,
+    day_totals,
     eddington_km,
     eddington_miles,
     fastest_mile,
     fastest_races,
     longest_run,
-    totals,
 )
 from streakcore.domain.rule_compare import (
     Disagreement,
@@ -193,40 +193,70 @@ def default_rules(rule: StreakRule) -> list[StreakRule]:
 
 
 def build_snapshot(
-    activities: Iterable[Activity],
+    activities: Iterable[Run],
     miles: Iterable[MileTime],
     rules: Sequence[StreakRule],
+    *,
+    with_disagreements: bool = True,
 ) -> StatsSnapshot:
     """Everything clock-free, from the runs (deleted runs already left out) and mile times."""
     runs = list(activities)
-    days = group_days(runs)
-    races = fastest_races(runs)
-    dates = {a.activity_id: a.local_date for a in runs}
+    return snapshot_from_days(
+        group_days(runs),
+        candidates=runs,
+        miles=miles,
+        dates={a.activity_id: a.local_date for a in runs},
+        rules=rules,
+        latest_start=max((a.start_local for a in runs), default=None),
+        with_disagreements=with_disagreements,
+    )
+
+
+def snapshot_from_days(
+    days: Sequence[Day],
+    *,
+    candidates: Sequence[Run],
+    miles: Iterable[MileTime],
+    dates: Mapping[str, date],
+    rules: Sequence[StreakRule],
+    latest_start: datetime | None,
+    with_disagreements: bool = True,
+) -> StatsSnapshot:
+    """The snapshot from days (in date order) and the runs that can hold a run record.
+
+    `candidates` needs only the longest run and the runs within 5% over a race distance;
+    `dates` maps at least the mile times' activities to their dates. So a database can add
+    up the days and pick the candidates itself and hand over a few hundred rows.
+    """
+    races = fastest_races(candidates)
+    periods = biggest_periods(days)
     streaks = {rule_key(r): find_streaks(qualifying_days(days, r)) for r in rules}
     return StatsSnapshot(
         streaks=streaks,
         latest_streaks={rule_key(r): latest_streak(days, r, streaks[rule_key(r)]) for r in rules},
         disagreements={
             minimum_key(m): summarise(days, m) for m in {r.min_distance_m for r in rules}
-        },
-        totals=totals(runs),
+        }
+        if with_disagreements
+        else {},
+        totals=day_totals(days),
         fastest_mile=fastest_mile(miles, dates),
         records=Records(
-            longest_run=longest_run(runs),
+            longest_run=longest_run(candidates),
             fastest_5k=races["5k"],
             fastest_10k=races["10k"],
             fastest_half_marathon=races["half_marathon"],
             fastest_marathon=races["marathon"],
-            biggest_week=biggest_period(days, "week"),
-            biggest_month=biggest_period(days, "month"),
-            biggest_year=biggest_period(days, "year"),
+            biggest_week=periods["week"],
+            biggest_month=periods["month"],
+            biggest_year=periods["year"],
         ),
         eddington=Eddington(miles=eddington_miles(days), km=eddington_km(days)),
-        latest_start=max((a.start_local for a in runs), default=None),
+        latest_start=latest_start,
     )
 
 
-def runs_until(activities: Iterable[Activity], as_of: datetime) -> list[Activity]:
+def runs_until(activities: Iterable[Run], as_of: datetime) -> list[Run]:
     """The runs that had started by `as_of` (a stats question about the past)."""
     return [a for a in activities if a.start_local <= as_of]
 
@@ -304,7 +334,7 @@ def rules_body(
 
 
 def compute_stats(
-    activities: Iterable[Activity],
+    activities: Iterable[Run],
     miles: Iterable[MileTime],
     *,
     rule: StreakRule,

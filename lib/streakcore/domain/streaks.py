@@ -63,7 +63,7 @@ def _streak_of(days: Sequence[Day]) -> Streak:
         end=days[-1].local_date,
         days=len(days),
         distance_m=sum(d.distance_m for d in days),
-        runs=sum(len(d.activities) for d in days),
+        runs=sum(d.runs for d in days),
     )
 
 

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -390,6 +390,16 @@ class RunStore:
         return [
             RunFacts(r[0], r[1].replace(tzinfo=_offset_zone(r[2])), r[3], r[4], r[5]) for r in rows
         ]
+
+    def local_dates(self, activity_ids: Sequence[str]) -> dict[str, date]:
+        if not activity_ids:
+            return {}
+        rows = self._con.execute(
+            "SELECT activity_id, local_date FROM activities "
+            "WHERE activity_id IN (SELECT unnest($1))",
+            [list(activity_ids)],
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def latest_start(self, *, until: datetime | None = None) -> datetime | None:
         row = self._con.execute(
