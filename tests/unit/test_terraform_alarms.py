@@ -1,0 +1,114 @@
+"""Alarms, log groups and the alerts topic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from terraform_hcl import blocks, expression, load_stack
+
+# alarm -> (namespace, metric, statistic, comparison, threshold, function or None)
+LAMBDA_ALARMS = {
+    "sync_errors": ("Errors", "Sum", "GreaterThanOrEqualToThreshold", 1),
+    "sync_duration": ("Duration", "Maximum", "GreaterThanThreshold", 270000),
+    "sync_throttles": ("Throttles", "Sum", "GreaterThanOrEqualToThreshold", 1),
+}
+
+
+def alarm(name: str) -> dict[str, Any]:
+    return load_stack().resource("aws_cloudwatch_metric_alarm", name)
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(LAMBDA_ALARMS.items()))
+def test_sync_function_alarms_watch_the_agreed_metric_and_threshold(
+    name: str, expected: tuple[str, str, str, int]
+) -> None:
+    # Given an alarm on the sync function
+    metric, statistic, comparison, threshold = expected
+    body = alarm(name)
+
+    # Then it watches that metric of the sync function with the agreed threshold
+    assert body["namespace"] == "AWS/Lambda"
+    assert body["metric_name"] == metric
+    assert body["statistic"] == statistic
+    assert body["comparison_operator"] == comparison
+    assert body["threshold"] == threshold
+    assert (
+        expression(body["dimensions"]["FunctionName"]) == "aws_lambda_function.sync.function_name"
+    )
+
+
+def test_sync_duration_alarm_fires_before_the_function_times_out() -> None:
+    timeout_ms = load_stack().resource("aws_lambda_function", "sync")["timeout"] * 1000
+    assert alarm("sync_duration")["threshold"] < timeout_ms
+
+
+def test_api_alarm_is_the_5xx_share_of_requests_over_five_minutes() -> None:
+    # Given the API alarm's metric queries
+    body = alarm("api_5xx_rate")
+    queries = {query["id"]: query for query in blocks(body, "metric_query")}
+    returned = [query for query in queries.values() if query.get("return_data") is True]
+
+    # Then it returns a percentage of 5XXError over Count, summed per 5 minutes, above 5
+    assert len(returned) == 1
+    formula = returned[0]["expression"]
+    metrics = {
+        query_id: query["metric"][0] for query_id, query in queries.items() if "metric" in query
+    }
+    by_name = {metric["metric_name"]: query_id for query_id, metric in metrics.items()}
+    assert set(by_name) == {"5XXError", "Count"}
+    assert f"{by_name['5XXError']} / {by_name['Count']}" in formula
+    assert "100" in formula
+    for metric in metrics.values():
+        assert metric["namespace"] == "AWS/ApiGateway"
+        assert metric["period"] == 300
+        assert metric["stat"] == "Sum"
+    assert body["comparison_operator"] == "GreaterThanThreshold"
+    assert body["threshold"] == 5
+
+
+def test_every_alarm_notifies_the_alerts_topic() -> None:
+    alarms = load_stack().resources_of("aws_cloudwatch_metric_alarm")
+    assert len(alarms) >= 4
+    for name, body in alarms.items():
+        assert body["actions_enabled"] is True, name
+        assert body["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"], name
+
+
+@pytest.mark.parametrize("name", ["sync", "read", "api_access", "api_execution"])
+def test_log_groups_keep_the_configured_retention_and_are_encrypted(name: str) -> None:
+    group = load_stack().resource("aws_cloudwatch_log_group", name)
+    assert expression(group["retention_in_days"]) == "var.log_retention_days"
+    assert expression(group["kms_key_id"]) == "aws_kms_key.this.arn"
+
+
+def test_alerts_topic_is_encrypted_with_a_key_cloudwatch_may_use() -> None:
+    # Given the topic and the key policy
+    stack = load_stack()
+    topic = stack.resource("aws_sns_topic", "alerts")
+    principals = [
+        principal
+        for statement in blocks(
+            stack.data_source("aws_iam_policy_document", "kms_key"), "statement"
+        )
+        for principal in blocks(statement, "principals")
+    ]
+
+    # Then the topic uses the stack key, which lets CloudWatch alarms publish to it
+    assert expression(topic["kms_master_key_id"]) == "aws_kms_key.this.arn"
+    assert any(principal["identifiers"] == ["cloudwatch.amazonaws.com"] for principal in principals)
+
+
+def test_stack_key_rotates() -> None:
+    assert load_stack().resource("aws_kms_key", "this")["enable_key_rotation"] is True
+
+
+def test_email_subscription_exists_only_when_an_address_is_given() -> None:
+    # Given the subscription and its variable
+    stack = load_stack()
+    subscription = stack.resource("aws_sns_topic_subscription", "alert_email")
+
+    # Then it is counted off alert_email, which is unset by default
+    assert "var.alert_email == null" in expression(subscription["count"])
+    assert stack.variables["alert_email"]["default"] is None
+    assert subscription["protocol"] == "email"
