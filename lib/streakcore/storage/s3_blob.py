@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore import __version__ as botocore_version
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from streakcore.errors import BlobStoreError, StoreConflict
 from streakcore.storage.blob import (
@@ -228,6 +229,10 @@ class S3BlobStore:
                 hint = "access denied: check the role's S3 permissions and credentials"
             else:
                 hint = f"S3 said {code or _status(exc)}"
+        elif isinstance(exc, ParamValidationError):
+            # IfMatch on PutObject arrived in botocore 1.35.69; an older one (say, a
+            # Lambda runtime's) refuses it, and writing unconditionally would lose updates.
+            hint = f"this botocore ({botocore_version}) is too old for conditional writes"
         else:
             hint = type(exc).__name__
         return BlobStoreError(f"could not {action} {self.url(key)}: {hint}")

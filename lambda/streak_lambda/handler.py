@@ -1,0 +1,226 @@
+"""The Lambda entry point, `streak_lambda.handler.lambda_handler`, for both functions.
+
+API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`
+and `GET /badge.svg`; EventBridge Scheduler brings `{"streak_action": "sync" | "check"}`
+(a classic EventBridge "Scheduled Event" means a sync). Each route parses, calls a use
+case from the composition root and returns its body; exceptions become HTTP responses in
+the resolver's exception handlers below and nowhere else.
+
+Importing this module builds no adapter and imports neither DuckDB, boto3 nor pydantic:
+the composition root and the routes import what a request needs when it first needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from streak_lambda.composition import container
+from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
+from streak_lambda.http_errors import http_error_for
+from streakcore.errors import ConfigError, SmashRunRateLimited, StoreNotFound, StreakError
+
+if TYPE_CHECKING:
+    from streak_lambda.composition import SyncRun
+
+BADGE_CACHE_CONTROL = "public, max-age=300"
+STATS_CACHE_CONTROL = "no-store"
+
+# A read publishes no metric; Powertools would warn about that on every GET.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
+
+logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "streakcore"))
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "streakcore"))
+app = APIGatewayRestResolver()
+
+
+def _json(status: int, body: str, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers=headers or {},
+    )
+
+
+def _message(status: int, message: str, headers: dict[str, str] | None = None) -> Response[str]:
+    body: dict[str, str] = {"message": message}
+    request_id = _request_id()
+    if status >= 500 and request_id:
+        body["request_id"] = request_id
+    return _json(status, json.dumps(body), headers)
+
+
+def _request_id() -> str | None:
+    try:
+        return app.current_event.request_context.request_id
+    except (AttributeError, KeyError):
+        return None
+
+
+# -- routes -------------------------------------------------------------------------------
+
+
+@app.post("/sync")
+def post_sync() -> Response[str]:
+    run = _sync(budget_s=container().settings.api_sync_budget_s, trigger="api")
+    body = run.body()
+    if run.failed:
+        # The report says what went wrong; the status lets a client or a monitor see it.
+        body["message"] = f"the sync failed: {run.report.error or 'see the logs'}"
+        return _json(502, json.dumps(body))
+    return _json(200, json.dumps(body))
+
+
+@app.get("/stats")
+def get_stats() -> Response[str]:
+    from streak_lambda.stats_query_params import parse_stats_query
+
+    services = container()
+    params = app.current_event.query_string_parameters
+    query = parse_stats_query(params, services.settings, services.now())
+    database = services.read_database
+    if query.all_rules:
+        body = database.rules(
+            min_distance_m=query.rule.min_distance_m, as_of=query.as_of, tz=query.tz
+        ).model_dump_json()
+    else:
+        body = database.stats(rule=query.rule, as_of=query.as_of, tz=query.tz).model_dump_json()
+    return _json(200, body, {"Cache-Control": STATS_CACHE_CONTROL})
+
+
+@app.get("/health")
+def get_health() -> Response[str]:
+    health = container().read_database.health()
+    if health is None:
+        body: dict[str, Any] = {"status": "healthy", "last_sync": None, "last_attempt": None}
+    else:
+        body = health.model_dump(mode="json", include={"status", "last_sync", "last_attempt"})
+    return _json(200, json.dumps(body), {"Cache-Control": "no-store"})
+
+
+@app.get("/badge.svg")
+def get_badge() -> Response[str]:
+    from streakcore.domain.streaks import StreakStatus
+    from streakcore.render.badge_svg import badge_for, badge_svg
+
+    services = container()
+    settings = services.settings
+    try:
+        stats = services.read_database.stats(
+            rule=settings.streak_rule, as_of=services.now(), tz=settings.zone
+        )
+        svg = badge_for(stats.current_streak)
+    except StoreNotFound:
+        # Before the first sync the honest badge is "0 days", not a broken image.
+        svg = badge_svg(0, StreakStatus.BROKEN)
+    return Response(
+        status_code=200,
+        content_type="image/svg+xml",
+        body=svg,
+        headers={"Cache-Control": BADGE_CACHE_CONTROL},
+    )
+
+
+# -- exceptions -> HTTP, in one place -------------------------------------------------------
+
+
+def _on_service_error(exc: ServiceError) -> Response[str]:
+    return _message(exc.status_code, str(exc.msg))
+
+
+@app.not_found
+def _on_not_found(exc: NotFoundError) -> Response[str]:
+    return _message(404, "Not Found")
+
+
+def _on_streak_error(exc: StreakError) -> Response[str]:
+    error = http_error_for(exc)
+    if error.is_server_fault:
+        logger.error("request failed", extra={"error": type(exc).__name__, "detail": str(exc)})
+    else:
+        logger.info("request refused", extra={"error": type(exc).__name__, "status": error.status})
+    return _message(error.status, error.message, error.headers)
+
+
+def _on_unexpected(exc: Exception) -> Response[str]:
+    logger.exception("unexpected error", extra={"error": type(exc).__name__})
+    return _message(500, "internal error")
+
+
+# Registered by call: the decorator form is untyped in Powertools.
+app.exception_handler(ServiceError)(_on_service_error)
+app.exception_handler(StreakError)(_on_streak_error)
+app.exception_handler(Exception)(_on_unexpected)
+
+
+# -- the sync, from a route or a schedule ---------------------------------------------------
+
+
+def _sync(*, budget_s: float, trigger: str) -> SyncRun:
+    started = time.monotonic()
+    try:
+        run = container().sync(budget_s=budget_s)
+    except Exception as exc:
+        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+        if isinstance(exc, SmashRunRateLimited):
+            metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+        logger.warning("sync failed", extra={"trigger": trigger, "error": type(exc).__name__})
+        raise
+    finally:
+        metrics.add_metric(
+            name="SyncDuration", unit=MetricUnit.Seconds, value=time.monotonic() - started
+        )
+    metrics.add_metric(name="RunsSynced", unit=MetricUnit.Count, value=run.runs_synced)
+    metrics.add_metric(name="SplitsStored", unit=MetricUnit.Count, value=run.splits_stored)
+    metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=run.quarantined)
+    if run.failed:
+        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+    if run.rate_limited:
+        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+    logger.info("sync finished", extra={"trigger": trigger, **run.log_fields()})
+    return run
+
+
+def _scheduled(action: ScheduledAction) -> dict[str, Any]:
+    services = container()
+    if action is ScheduledAction.SYNC:
+        return _sync(budget_s=services.settings.sync_budget_s, trigger="schedule").body()
+    try:
+        _sync(budget_s=services.settings.sync_budget_s, trigger="check")
+    except StreakError:
+        # Missing the alert is worse than checking slightly stale runs.
+        logger.warning("checking the runs already stored")
+    check = services.evening_check(services.now())
+    alerted = services.alert_if_at_risk(check)
+    logger.info("evening check", extra={"status": check.status.value, "alerted": alerted})
+    return {"action": action.value, "status": check.status.value, "alerted": alerted}
+
+
+# -- the entry point ------------------------------------------------------------------------
+
+
+@metrics.log_metrics(capture_cold_start_metric=True)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_api_request(event):
+        return app.resolve(event, context)
+    action = scheduled_action(event)
+    if action is None:
+        logger.error("unrecognised event", extra={"event_keys": sorted(event)[:12]})
+        raise ConfigError(
+            "unrecognised event: expected an API Gateway REST proxy request or a schedule "
+            'input such as {"streak_action": "sync"}'
+        )
+    logger.set_correlation_id(context.aws_request_id)
+    return _scheduled(action)

@@ -1,0 +1,346 @@
+"""`streak-api serve`: API Gateway on this machine, in front of the same `lambda_handler`.
+
+Each HTTP request becomes a REST proxy event (payload 1.0) and goes through what API
+Gateway enforces before the Lambda ever runs: `x-api-key` on `/sync` and `/stats` (and on
+`/badge.svg` unless `--public-badge`), the usage plan's rates and daily quota, and its
+exact refusals (403 `Forbidden`, 403 `Missing Authentication Token`, 429 `Too Many
+Requests`, 429 `Limit Exceeded`).
+
+On a fresh machine it needs nothing: the database goes to `./streak-api-data/`, the fake
+SmashRun (a synthetic demo athlete) stands in when no SmashRun token is configured, and a
+development API key is generated and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from streak_lambda.api_keys import KeyRing, parse_api_keys
+from streak_lambda.proxy_event import (
+    LocalLambdaContext,
+    ProxyResponse,
+    proxy_response,
+    rest_proxy_event,
+)
+from streak_lambda.usage_plan import UsagePlan, Verdict
+from streakcore.errors import ConfigError, StreakError
+
+DEFAULT_PORT = 8787
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_DATA_DIR = Path("streak-api-data")
+API_KEY_HEADER = "x-api-key"
+MAX_BODY_BYTES = 10 * 1024 * 1024
+"""API Gateway's payload limit."""
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    key_required: bool
+
+
+def routes(*, public_badge: bool) -> dict[tuple[str, str], Route]:
+    """The API's resources and methods, as the Terraform stack declares them."""
+    return {
+        ("/sync", "POST"): Route(key_required=True),
+        ("/stats", "GET"): Route(key_required=True),
+        ("/health", "GET"): Route(key_required=False),
+        ("/badge.svg", "GET"): Route(key_required=not public_badge),
+    }
+
+
+def _refusal(status: int, message: str) -> ProxyResponse:
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", _error_type(status))]
+    return ProxyResponse(status, headers, json.dumps({"message": message}).encode())
+
+
+def _error_type(status: int) -> str:
+    return {403: "ForbiddenException", 429: "TooManyRequestsException"}.get(
+        status, "InternalServerErrorException"
+    )
+
+
+class Gateway:
+    """API Gateway's side of a request, without the sockets."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        keys: KeyRing,
+        *,
+        plan: UsagePlan | None = None,
+        public_badge: bool = False,
+        stage: str = "local",
+    ) -> None:
+        self._handler = handler
+        self._keys = keys
+        self._plan = plan or UsagePlan()
+        self._routes = routes(public_badge=public_badge)
+        self._stage = stage
+        # One Lambda container runs one request at a time; the handler's resolver and
+        # metrics are per-process state, so requests take turns as they would there.
+        self._container_lock = threading.Lock()
+
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: Iterable[tuple[str, str]],
+        body: bytes,
+        client_ip: str,
+    ) -> ProxyResponse:
+        parts = urlsplit(target)
+        path = parts.path.rstrip("/") or "/"
+        route = self._routes.get((path, method.upper()))
+        if route is None:
+            return _refusal(403, "Missing Authentication Token")
+        header_list = list(headers)
+        presented = next((v for k, v in header_list if k.lower() == API_KEY_HEADER), None)
+        key_name: str | None = None
+        if route.key_required:
+            key_name = self._keys.identify(presented)
+            if key_name is None:
+                return _refusal(403, "Forbidden")
+            verdict = self._plan.admit(key_name, path)
+            if verdict is Verdict.THROTTLED:
+                return _refusal(429, "Too Many Requests")
+            if verdict is Verdict.QUOTA_EXCEEDED:
+                return _refusal(429, "Limit Exceeded")
+        event = rest_proxy_event(
+            method=method.upper(),
+            path=path,
+            resource=path,
+            query=parts.query,
+            headers=header_list,
+            body=body,
+            source_ip=client_ip,
+            api_key=presented if key_name else None,
+            api_key_id=key_name,
+            stage=self._stage,
+        )
+        context = LocalLambdaContext()
+        with self._container_lock:
+            try:
+                result = self._handler(event, context)
+            except Exception as exc:
+                # CloudWatch would have the traceback; the terminal gets the gist.
+                sys.stderr.write(f"streak-api: the handler failed: {type(exc).__name__}: {exc}\n")
+                # What API Gateway answers when the Lambda itself fails.
+                return _refusal(502, "Internal server error")
+        response = proxy_response(result)
+        return ProxyResponse(
+            response.status,
+            [*response.headers, ("x-amzn-RequestId", event["requestContext"]["requestId"])],
+            response.body,
+        )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+        self.gateway = gateway
+        super().__init__(address, _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send(_refusal(413, "Request Too Long"))
+            return
+        body = self.rfile.read(length) if length else b""
+        response = self.server.gateway.handle(
+            self.command, self.path, self.headers.items(), body, self.client_address[0]
+        )
+        self._send(response)
+
+    def _send(self, response: ProxyResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in {"content-length", "connection"}:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method reaches the gateway, which refuses undeclared ones as API Gateway
+        # does (403), instead of http.server's 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request line only: never headers, which carry the API key.
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+class RunningGateway:
+    """A gateway serving on a socket in a background thread (the CLI and the tests)."""
+
+    def __init__(self, gateway: Gateway, host: str, port: int) -> None:
+        self._server = _Server((host, port), gateway)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> RunningGateway:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningGateway:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# -- a fresh machine's defaults -------------------------------------------------------------
+
+
+def api_keys_from(environ: Mapping[str, str]) -> dict[str, SecretStr] | None:
+    """Keys from STREAK_API_KEYS, else the API-keys secret; None when neither is set."""
+    if environ.get("STREAK_API_KEYS"):
+        return parse_api_keys(environ["STREAK_API_KEYS"])
+    secret_id = environ.get("STREAK_API_KEYS_SECRET_ID")
+    if secret_id:
+        import boto3
+
+        from streakcore.storage.secrets_manager import SecretsManagerApiKeys
+
+        return SecretsManagerApiKeys(boto3.client("secretsmanager"), secret_id).keys()
+    return None
+
+
+def needs_fake_smashrun(environ: Mapping[str, str]) -> bool:
+    """No way to reach the real SmashRun is configured."""
+    if environ.get("STREAK_SMASHRUN_ACCESS_TOKEN") or environ.get("STREAK_TOKEN_SECRET_ID"):
+        return False
+    from streakcore.settings import default_token_file
+
+    token_file = Path(environ.get("STREAK_TOKEN_FILE") or default_token_file())
+    return not token_file.exists()
+
+
+def local_defaults(environ: Mapping[str, str], data_dir: Path) -> dict[str, str]:
+    """Environment defaults for running on this machine; what is already set wins."""
+    defaults = {
+        "STREAK_DB": str(data_dir / "runs.duckdb"),
+        "STREAK_CACHE_DIR": str(data_dir / "cache"),
+        "POWERTOOLS_SERVICE_NAME": "streakcore-local",
+        "POWERTOOLS_METRICS_NAMESPACE": "streakcore-local",
+        # EMF lines are for CloudWatch; locally they would bury the request log.
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+    return {k: v for k, v in defaults.items() if not environ.get(k)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="streak-api",
+        description="The streakcore API on this machine, as API Gateway serves it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve /sync, /stats, /health and /badge.svg")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA_DIR,
+        help="where the database goes unless STREAK_DB says otherwise (default ./streak-api-data)",
+    )
+    serve.add_argument(
+        "--public-badge", action="store_true", help="serve /badge.svg without an API key"
+    )
+    args = parser.parse_args(argv)
+    try:
+        return _serve(args)
+    except StreakError as exc:
+        print(f"streak-api: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    fake = None
+    if needs_fake_smashrun(os.environ):
+        fake = _start_fake_smashrun()
+    os.environ.update(local_defaults(os.environ, args.data_dir))
+    keys = api_keys_from(os.environ)
+    generated: str | None = None
+    if keys is None:
+        generated = secrets.token_urlsafe(24)
+        keys = {"dev": SecretStr(generated)}
+    # Imported only now: the handler's logger and metrics read the environment set above.
+    from streak_lambda.handler import lambda_handler
+
+    gateway = Gateway(lambda_handler, KeyRing(keys), public_badge=args.public_badge)
+    try:
+        running = RunningGateway(gateway, args.host, args.port).start()
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    print(f"streak-api: serving {running.url} (database: {os.environ['STREAK_DB']})")
+    if fake is not None:
+        print(
+            f"streak-api: no SmashRun token configured; using the fake SmashRun at {fake.base_url}"
+        )
+    if generated is not None:
+        print(f"streak-api: development API key (send it as x-api-key): {generated}")
+    else:
+        print(f"streak-api: API keys: {', '.join(KeyRing(keys).names)}")
+    print(f"streak-api: try  curl -X POST -H 'x-api-key: KEY' {running.url}/sync")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        print("streak-api: stopping")
+    finally:
+        running.stop()
+        if fake is not None:
+            fake.stop()
+    return 0
+
+
+def _start_fake_smashrun() -> Any:
+    from datetime import UTC, datetime
+
+    from streakcore.testing import FakeSmashRun, demo_athlete
+
+    athlete = demo_athlete(datetime.now(UTC))
+    fake = FakeSmashRun(athlete).start()
+    os.environ.setdefault("STREAK_TIMEZONE", athlete.home_tz)
+    os.environ["STREAK_SMASHRUN_BASE_URL"] = fake.base_url
+    os.environ["STREAK_SMASHRUN_ACCESS_TOKEN"] = fake.access_token
+    # The fake has no hourly limit; SmashRun's would make the first demo sync take hours.
+    os.environ.setdefault("STREAK_REQUESTS_PER_HOUR", "100000")
+    return fake
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,330 @@
+"""The database wherever it lives: a local path or `s3://bucket/key`, opened the safe way.
+
+Reading: `stats` answers from `stats.json` when the snapshot can, else from a read-only
+copy of the database; nothing is ever written back.
+
+Syncing is the only writer, and it never edits the stored object in place:
+
+    fetch (conditional) -> private copy -> RunStore -> sync step -> checkpoint, verify
+    -> keep the old object as `<key>.backup` -> replace if still at the fetched version
+    -> publish stats.json, sync_state.json, health.json
+
+If someone else replaced the object meanwhile, the replace fails with StoreConflict and
+the whole round runs again on their version (the sync is idempotent), a bounded number
+of times. Each replace is one atomic PUT (or rename), so a crash at any step leaves the
+old database or the new one, never a torn one.
+
+DuckDB is imported only by the paths that open the file, so the `stats.json` fast path
+stays light.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
+
+from streakcore.domain.rules import StreakRule
+from streakcore.domain.stats import RulesBody, StatsBody, render_rules, render_stats
+from streakcore.errors import ConfigError, StoreConflict, StoreError, StoreNotFound, StreakError
+from streakcore.materialised_stats import (
+    BACKUP_SUFFIX,
+    HEALTH_KEY,
+    STATS_KEY,
+    SYNC_STATE_KEY,
+    HealthFile,
+    StatsFile,
+    SyncStateFile,
+    publish,
+    read_document,
+    record_health,
+)
+from streakcore.storage.blob import BlobStore
+
+if TYPE_CHECKING:
+    from streakcore.storage.duckdb_store import RunStore
+
+GENERATION_KEY = "db_generation"
+"""sync_state key: how many times this database has been uploaded."""
+
+FAILED_STATUS = "failed"
+"""A report with this status did not sync; `health.json` turns degraded."""
+
+DEFAULT_ATTEMPTS = 5
+BACKOFF_BASE_S = 0.05
+STALE_WORK_S = 3600.0
+"""Older than the longest Lambda invocation (15 min) with a wide margin."""
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DbLocation:
+    """Where `STREAK_DB` points: a directory and a file name, or a bucket, prefix and key."""
+
+    key: str
+    directory: Path | None = None
+    bucket: str | None = None
+    prefix: str = ""
+
+    @property
+    def is_s3(self) -> bool:
+        return self.bucket is not None
+
+
+def parse_db_location(text: str) -> DbLocation:
+    """`./runs.duckdb`, `/data/runs.duckdb` or `s3://bucket/prefix/runs.duckdb`."""
+    if text.startswith("s3://"):
+        bucket, _, object_path = text.removeprefix("s3://").partition("/")
+        prefix, _, key = object_path.rpartition("/")
+        if not bucket or not key:
+            raise ConfigError(
+                f"cannot read STREAK_DB {text!r}: write s3://bucket/runs.duckdb "
+                "(or s3://bucket/prefix/runs.duckdb)"
+            )
+        return DbLocation(key=key, bucket=bucket, prefix=prefix)
+    if "://" in text:
+        raise ConfigError(f"cannot read STREAK_DB {text!r}: use a file path or s3://bucket/key")
+    path = Path(text).expanduser()
+    if not path.name:
+        raise ConfigError(f"STREAK_DB {text!r} names a directory; name the .duckdb file")
+    return DbLocation(key=path.name, directory=path.parent)
+
+
+class SyncReportLike(Protocol):
+    """What the shell needs from a sync step's report."""
+
+    @property
+    def status(self) -> str: ...
+
+    def model_dump(self, *, mode: str = ...) -> dict[str, object]: ...
+
+
+Report = TypeVar("Report", bound=SyncReportLike)
+
+SyncStep = Callable[["RunStore"], Report]
+"""One pass of the sync against an open store; may run again after a conflict."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome(Generic[Report]):
+    report: Report
+    attempts: int
+    generation: int
+    db_etag: str
+    last_sync: datetime | None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Database:
+    """The use-case shell around the DuckDB file in a blob store."""
+
+    def __init__(
+        self,
+        blobs: BlobStore,
+        key: str,
+        work_dir: Path,
+        *,
+        max_attempts: int = DEFAULT_ATTEMPTS,
+        clock: Callable[[], datetime] = _utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.blobs = blobs
+        self.key = key
+        self._work_dir = work_dir
+        self._max_attempts = max_attempts
+        self._clock = clock
+        self._sleep = sleep
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def stats_file(self) -> StatsFile | None:
+        return read_document(self.blobs, STATS_KEY, StatsFile)
+
+    def health(self) -> HealthFile | None:
+        return read_document(self.blobs, HEALTH_KEY, HealthFile)
+
+    def sync_state(self) -> SyncStateFile | None:
+        return read_document(self.blobs, SYNC_STATE_KEY, SyncStateFile)
+
+    def stats(self, *, rule: StreakRule, as_of: datetime, tz: ZoneInfo) -> StatsBody:
+        """The `/stats` body at `as_of`: from `stats.json` when it can answer, else from
+        the database (a question about the past, or a rule the snapshot lacks)."""
+        stats_file = self.stats_file()
+        if stats_file is not None and stats_file.snapshot.answers(rule, as_of):
+            return render_stats(
+                stats_file.snapshot, rule=rule, as_of=as_of, tz=tz, last_sync=stats_file.last_sync
+            )
+        from streakcore.stats_query import stats_from_store
+
+        with self.reading() as store:
+            return stats_from_store(store, rule=rule, as_of=as_of, tz=tz)
+
+    def rules(self, *, min_distance_m: float, as_of: datetime, tz: ZoneInfo) -> RulesBody:
+        """The `?rule=all` body: from `stats.json` when it can answer, else the database."""
+        stats_file = self.stats_file()
+        if stats_file is not None and stats_file.snapshot.answers_all_rules(min_distance_m, as_of):
+            return render_rules(
+                stats_file.snapshot,
+                min_distance_m=min_distance_m,
+                as_of=as_of,
+                tz=tz,
+                last_sync=stats_file.last_sync,
+            )
+        from streakcore.domain.days import group_days
+        from streakcore.domain.rule_compare import compare_rules
+        from streakcore.domain.stats import rules_body
+        from streakcore.domain.streaks import today_in
+        from streakcore.stats_query import last_sync_of
+
+        with self.reading() as store:
+            runs = store.run_facts(until=as_of)
+            last_sync = last_sync_of(store)
+        comparison = compare_rules(
+            group_days(runs), min_distance_m=min_distance_m, today=today_in(as_of, tz)
+        )
+        return rules_body(comparison, as_of=as_of, tz=tz, last_sync=last_sync)
+
+    @contextmanager
+    def reading(self) -> Iterator[RunStore]:
+        """The current database, opened read-only from the local cache."""
+        from streakcore.storage.duckdb_store import RunStore
+
+        copy = self.blobs.fetch(self.key)
+        if copy is None:
+            raise StoreNotFound(
+                "no runs synced yet: run a sync (POST /sync or `streak sync`) first"
+            )
+        try:
+            store = RunStore.open(copy.path, read_only=True)
+        except StoreError as exc:
+            if type(exc) is not StoreError:
+                raise
+            # An older schema (a deploy brought a migration): upgrade a private copy for
+            # this answer; the stored object changes only with the next sync.
+            with self._private_copy(copy.path) as work, RunStore.open(work) as upgraded:
+                yield upgraded
+            return
+        with store:
+            yield store
+
+    # -- syncing ---------------------------------------------------------------------------
+
+    def sync(self, step: SyncStep[Report], *, snapshot_rule: StreakRule) -> SyncOutcome[Report]:
+        """Run `step` on the latest database and upload the result without losing anyone
+        else's; publish the companions. On failure, record it in `health.json` and raise."""
+        started = self._clock()
+        try:
+            outcome = self._sync_with_retries(step, snapshot_rule)
+        except Exception as exc:
+            self._record_health(started, type(exc).__name__, None)
+            raise
+        failed = str(outcome.report.status) == FAILED_STATUS
+        self._record_health(started, "SyncFailed" if failed else None, outcome.last_sync)
+        return outcome
+
+    def _record_health(self, at: datetime, failure: str | None, last_sync: datetime | None) -> None:
+        try:
+            record_health(self.blobs, at=at, failure=failure, last_sync=last_sync)
+        except StreakError as exc:
+            # The sync's own outcome matters more than its health note; say so and go on.
+            logger.warning("could not record health.json: %s", exc)
+
+    def _sync_with_retries(self, step: SyncStep[Report], rule: StreakRule) -> SyncOutcome[Report]:
+        self._remove_stale_work()
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return self._sync_once(step, rule, attempt)
+            except StoreConflict:
+                if attempt == self._max_attempts:
+                    break
+                # Jitter so that writers who collided do not collide again in lock-step.
+                self._sleep(BACKOFF_BASE_S * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
+        raise StoreConflict(
+            f"the database kept changing under this sync ({self._max_attempts} attempts); "
+            "another sync is probably running: try again in a minute"
+        )
+
+    def _sync_once(
+        self, step: SyncStep[Report], rule: StreakRule, attempt: int
+    ) -> SyncOutcome[Report]:
+        from streakcore.stats_query import last_sync_of, snapshot_from_store
+        from streakcore.storage.duckdb_store import RunStore
+
+        fetched = self.blobs.fetch(self.key)
+        with self._private_copy(fetched.path if fetched else None) as work:
+            with RunStore.open(work) as store:
+                report = step(store)
+                generation = int(store.get_state(GENERATION_KEY, 0)) + 1
+                store.set_state(GENERATION_KEY, generation)
+                snapshot = snapshot_from_store(store, rule)
+                last_sync = last_sync_of(store)
+                store.connection.execute("CHECKPOINT")
+            _verify(work)
+            if fetched is not None:
+                self.blobs.copy(self.key, self.key + BACKUP_SUFFIX, expected=fetched.etag)
+            etag = self.blobs.replace(self.key, work, expected=fetched.etag if fetched else None)
+        stats = StatsFile(
+            generation=generation, db_etag=etag, snapshot=snapshot, last_sync=last_sync
+        )
+        publish(self.blobs, STATS_KEY, stats)
+        state = SyncStateFile(
+            generation=generation,
+            db_etag=etag,
+            last_sync=last_sync,
+            report=report.model_dump(mode="json"),
+            attempts=attempt,
+        )
+        publish(self.blobs, SYNC_STATE_KEY, state)
+        return SyncOutcome(
+            report=report,
+            attempts=attempt,
+            generation=generation,
+            db_etag=etag,
+            last_sync=last_sync,
+        )
+
+    def _remove_stale_work(self) -> None:
+        """Working files a killed run left behind (a Lambda timeout skips `finally`); /tmp
+        outlives invocations and is small. Only files older than any run can be are touched."""
+        cutoff = time.time() - STALE_WORK_S
+        for leftover in self._work_dir.glob("work-*.duckdb*"):
+            with suppress(OSError):
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+
+    @contextmanager
+    def _private_copy(self, source: Path | None) -> Iterator[Path]:
+        """A working file only this call touches, removed afterwards whatever happens."""
+        self._work_dir.mkdir(parents=True, exist_ok=True)
+        work = self._work_dir / f"work-{uuid.uuid4().hex}.duckdb"
+        try:
+            if source is not None:
+                shutil.copyfile(source, work)
+            yield work
+        finally:
+            work.unlink(missing_ok=True)
+            work.with_name(work.name + ".wal").unlink(missing_ok=True)
+
+
+def _verify(work: Path) -> None:
+    """Refuse to upload anything that is not a complete, readable streakcore database."""
+    from streakcore.storage.duckdb_store import RunStore
+
+    if work.with_name(work.name + ".wal").exists():
+        raise StoreError(f"{work} still has a write-ahead log after checkpointing; not uploading")
+    RunStore.open(work, read_only=True).close()

@@ -1,0 +1,505 @@
+"""`lambda_handler` with the events AWS sends (fixtures), moto for S3 and SNS, and the fake
+SmashRun: routes, schedules, the evening alert, metrics, errors and the warm `/stats` path."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from pydantic import SecretStr
+
+from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket
+from streak_lambda.composition import Container, install_container
+from streak_lambda.handler import lambda_handler
+from streak_lambda.handler import logger as handler_logger
+from streak_lambda.proxy_event import LocalLambdaContext
+from streakcore.errors import ConfigError
+from streakcore.settings import Settings
+from streakcore.testing import FakeSmashRun, recent_athlete
+
+# The handler silences this in Lambda; pytest resets warning filters for each test.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
+
+HOME = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 25, 23, 30, tzinfo=HOME)
+"""The athlete's last run (that day, 17:40) was uploaded by then: today is done."""
+SYNCED_BUCKET = "streakcore-synced"
+FIXTURE_KEY = "fixture-key-not-a-real-secret-0123456789"
+
+
+@dataclass
+class World:
+    fake: FakeSmashRun
+    topic_arn: str
+    tmp: Path
+
+    def container(
+        self,
+        bucket: str = SYNCED_BUCKET,
+        *,
+        now: datetime = NOW,
+        session: Any = None,
+        **overrides: Any,
+    ) -> Container:
+        """A fresh Lambda container (cold: its own /tmp cache) on `bucket`."""
+        settings = Settings(
+            db=f"s3://{bucket}/runs.duckdb",
+            cache_dir=self.tmp / f"cache-{bucket}-{id(overrides)}-{now.timestamp()}",
+            **overrides,
+        )
+        built = Container(settings, boto_session=session, clock=lambda: now)
+        install_container(built)
+        return built
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with pytest.MonkeyPatch.context() as env, FakeSmashRun(recent_athlete(NOW)) as fake:
+        isolate_aws(env)
+        env.setenv("STREAK_TIMEZONE", "America/New_York")
+        env.setenv("STREAK_SMASHRUN_BASE_URL", fake.base_url)
+        env.setenv("STREAK_SMASHRUN_ACCESS_TOKEN", fake.access_token)
+        env.setenv("STREAK_REQUESTS_PER_HOUR", "100000")
+        env.setenv("POWERTOOLS_METRICS_NAMESPACE", "streakcore-test")
+        with mock_aws():
+            topic = boto3.client("sns", region_name=REGION).create_topic(Name="streak-alerts")
+            env.setenv("STREAK_SNS_TOPIC_ARN", topic["TopicArn"])
+            world = World(fake, topic["TopicArn"], tmp_path_factory.mktemp("lambda"))
+            make_bucket(SYNCED_BUCKET)
+            world.container()
+            synced = lambda_handler(event("scheduler_sync"), LocalLambdaContext())
+            assert synced["status"] == "success"
+            yield world
+    install_container(None)
+
+
+@pytest.fixture(autouse=True)
+def _forget_container() -> Iterator[None]:
+    yield
+    install_container(None)
+
+
+def api(
+    method: str, path: str, query: dict[str, str] | None = None, *, key: str | None = FIXTURE_KEY
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event built from the real one in the fixtures."""
+    base = event("apigw_rest_post_sync" if method == "POST" else "apigw_rest_get_stats")
+    built = copy.deepcopy(base)
+    built.update(resource=path, path=path, httpMethod=method)
+    built["queryStringParameters"] = query or None
+    built["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()} if query else None
+    built["requestContext"].update(resourcePath=path, httpMethod=method, path=f"/prod{path}")
+    if key is None:
+        for headers in (built["headers"], built["multiValueHeaders"]):
+            headers.pop("x-api-key")
+        built["requestContext"]["identity"].update(apiKey=None, apiKeyId=None)
+    return built
+
+
+def call(built: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    result = lambda_handler(built, LocalLambdaContext())
+    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers[name.lower()] = ",".join(values)
+    body = result["body"]
+    if headers.get("content-type", "").startswith("application/json"):
+        body = json.loads(body)
+    return result["statusCode"], headers, body
+
+
+def _fresh_bucket(name: str) -> str:
+    make_bucket(name)
+    return name
+
+
+def _emf(output: str) -> dict[str, float]:
+    """The metrics of the EMF blobs Powertools printed, each as one number."""
+    metrics: dict[str, float] = {}
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            blob = json.loads(line)
+            for declared in blob["_aws"]["CloudWatchMetrics"]:
+                for metric in declared["Metrics"]:
+                    values = blob[metric["Name"]]
+                    metrics[metric["Name"]] = sum(values) if isinstance(values, list) else values
+    assert metrics, "no EMF metrics were printed"
+    return metrics
+
+
+# -- schedules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fixture", ["scheduler_sync", "eventbridge_scheduled_event"])
+def test_a_scheduled_event_syncs_and_reports_its_metrics(
+    world: World, fixture: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a new deployment with an empty bucket
+    world.container(_fresh_bucket(f"sched-{fixture.replace('_', '-')}"))
+    capsys.readouterr()
+
+    # when the schedule fires
+    body = lambda_handler(event(fixture), LocalLambdaContext())
+
+    # then the sync ran and the metrics say what it did
+    assert body["status"] == "success"
+    assert body["runs_synced"] == 193
+    metrics = _emf(capsys.readouterr().out)
+    assert metrics["RunsSynced"] == body["runs_synced"]
+    assert metrics["SplitsStored"] == body["splits_stored"]
+    assert metrics["Quarantined"] == body["quarantined"]
+    assert metrics["SyncDuration"] > 0
+    assert "SyncFailures" not in metrics
+
+
+def test_an_unrecognised_event_is_refused(world: World) -> None:
+    world.container()
+    with pytest.raises(ConfigError, match="unrecognised event"):
+        lambda_handler({"Records": [{"eventSource": "aws:sqs"}]}, LocalLambdaContext())
+
+
+def test_an_unknown_scheduled_action_is_refused(world: World) -> None:
+    world.container()
+    with pytest.raises(ConfigError, match="must be one of sync, check"):
+        lambda_handler({"streak_action": "backup"}, LocalLambdaContext())
+
+
+def _alerts(world: World) -> list[tuple[str, str | None]]:
+    from moto.sns import sns_backends
+
+    topic = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[world.topic_arn]
+    return [(message, subject) for _, message, subject, *_ in topic.sent_notifications]
+
+
+def test_the_evening_check_publishes_one_alert_when_the_streak_is_at_risk(world: World) -> None:
+    # given the next evening, with no run yet that day
+    world.container(_fresh_bucket("check-at-risk"), now=NOW + timedelta(hours=20, minutes=30))
+    before = len(_alerts(world))
+
+    # when the evening check fires
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then exactly one message went out, saying what is at stake
+    assert body == {"action": "check", "status": "at_risk", "alerted": True}
+    alerts = _alerts(world)[before:]
+    assert len(alerts) == 1
+    message, subject = alerts[0]
+    assert subject == "Run streak at risk"
+    assert message.startswith("At risk:")
+
+
+def test_the_evening_check_stays_silent_when_today_already_counts(world: World) -> None:
+    # given the evening of a day that has its run
+    world.container(_fresh_bucket("check-done"), now=NOW)
+    before = len(_alerts(world))
+
+    # when the evening check fires
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then nothing is published
+    assert body == {"action": "check", "status": "done_today", "alerted": False}
+    assert len(_alerts(world)) == before
+
+
+# -- POST /sync ----------------------------------------------------------------------------------
+
+
+def test_post_sync_returns_the_sync_report(world: World) -> None:
+    world.container(_fresh_bucket("api-sync"))
+
+    status, headers, body = call(api("POST", "/sync"))
+
+    assert status == 200
+    assert headers["content-type"].startswith("application/json")
+    assert body["status"] == "success"
+    assert body["runs_synced"] == 193
+    assert body["splits_stored"] > 0
+    assert body["attempts"] == 1
+
+
+def test_a_sync_that_runs_into_the_rate_limit_is_partial_and_counted(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a request budget far below what a first sync needs
+    world.container(
+        _fresh_bucket("api-sync-rate-limited"), requests_per_hour=20, api_sync_budget_s=2
+    )
+    capsys.readouterr()
+
+    # when a sync is asked for
+    status, _, body = call(api("POST", "/sync"))
+
+    # then it stored what it could, says what is left, and the metric counts the limit
+    assert status == 200
+    assert body["status"] == "partial"
+    assert body["backlog"] > 0
+    metrics = _emf(capsys.readouterr().out)
+    assert metrics["RateLimited"] == 1
+    assert "SyncFailures" not in metrics
+
+
+def test_a_sync_smashrun_refuses_answers_502_and_turns_health_degraded(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a container whose SmashRun token is refused
+    bucket = _fresh_bucket("api-sync-refused")
+    world.container(bucket, smashrun_access_token=SecretStr("revoked-token-value"))
+    capsys.readouterr()
+
+    # when a sync is asked for
+    status, _, body = call(api("POST", "/sync"))
+
+    # then the answer says it failed and why; the failure is counted; /health sees it
+    assert status == 502
+    assert body["status"] == "failed"
+    assert "streak auth" in body["message"]
+    assert _emf(capsys.readouterr().out)["SyncFailures"] == 1
+    world.container(bucket)
+    _, _, health = call(api("GET", "/health", key=None))
+    assert health["status"] == "degraded"
+
+
+def test_a_sync_without_any_smashrun_credentials_answers_502_and_turns_health_degraded(
+    world: World,
+) -> None:
+    # given a deployment where nobody has authorised SmashRun yet
+    bucket = _fresh_bucket("api-sync-no-credentials")
+    world.container(bucket, smashrun_access_token=None, token_file=world.tmp / "never-written.json")
+
+    # when a sync is asked for
+    status, _, body = call(api("POST", "/sync"))
+
+    # then it says how to authorise, and /health reports the failure
+    assert status == 502
+    assert "streak auth" in body["message"]
+    world.container(bucket)
+    _, _, health = call(api("GET", "/health", key=None))
+    assert health["status"] == "degraded"
+
+
+# -- GET /stats ----------------------------------------------------------------------------------
+
+
+def test_stats_answers_the_contract_body(world: World) -> None:
+    world.container()
+
+    status, headers, body = call(api("GET", "/stats"))
+
+    assert status == 200
+    assert headers["cache-control"] == "no-store"
+    assert body["timezone"] == "America/New_York"
+    assert body["rule"] == {"name": "usrsa", "min_distance_m": 1609.344}
+    assert body["current_streak"]["status"] == "done_today"
+    assert body["current_streak"]["last_day"] == "2026-11-25"
+    assert body["totals"]["runs"] == 193
+    assert body["last_sync"] is not None
+    assert set(body) >= {"as_of", "longest_streak", "fastest_mile"}
+
+
+def test_a_warm_stats_call_downloads_no_database_bytes(world: World) -> None:
+    # given a container whose S3 traffic we watch
+    traffic = S3Traffic()
+    session = boto3.session.Session(region_name=REGION)
+    traffic.attach_session(session)
+    world.container(session=session)
+
+    # when /stats is called cold, then warm
+    cold_status, _, cold = call(api("GET", "/stats"))
+    cold_gets = traffic.count("GetObject", "stats.json", status=200)
+    warm_status, _, warm = call(api("GET", "/stats"))
+
+    # then neither call touched the database object; the warm one got a 304 for stats.json
+    assert (cold_status, warm_status) == (200, 200)
+    assert warm == cold
+    assert traffic.count("GetObject", "runs.duckdb") == 0
+    assert "runs.duckdb" not in traffic.bytes_received
+    assert cold_gets == 1
+    assert traffic.count("GetObject", "stats.json", status=304) == 1
+    assert traffic.count("PutObject") == 0
+
+
+def test_a_question_about_the_past_reads_the_database_once_per_container(world: World) -> None:
+    # given a container asked about an earlier instant (the snapshot cannot answer that)
+    traffic = S3Traffic()
+    session = boto3.session.Session(region_name=REGION)
+    traffic.attach_session(session)
+    world.container(session=session)
+    past = {"as_of": "2026-10-01T12:00:00-04:00"}
+
+    # when it is asked twice
+    _, _, first = call(api("GET", "/stats", past))
+    downloaded = traffic.bytes_received.get("runs.duckdb", 0)
+    _, _, second = call(api("GET", "/stats", past))
+
+    # then the database came down once; the second answer came from the cached copy
+    assert downloaded > 0
+    assert traffic.bytes_received["runs.duckdb"] == downloaded
+    assert traffic.count("GetObject", "runs.duckdb", status=304) == 1
+    assert first == second
+    assert first["totals"]["runs"] < 193
+    assert first["current_streak"]["last_day"] <= "2026-10-01"
+    assert traffic.count("PutObject") == 0
+
+
+@pytest.mark.parametrize(
+    ("later", "status"),
+    [(timedelta(0), "done_today"), (timedelta(hours=12), "at_risk"), (timedelta(days=2), "broken")],
+)
+def test_stats_status_is_relative_to_the_request_instant(
+    world: World, later: timedelta, status: str
+) -> None:
+    world.container(now=NOW + later)
+
+    _, _, body = call(api("GET", "/stats"))
+
+    assert body["current_streak"]["status"] == status
+    assert body["as_of"].startswith((NOW + later).astimezone(HOME).date().isoformat())
+
+
+def test_stats_in_another_zone_and_rule(world: World) -> None:
+    world.container()
+
+    _, _, body = call(
+        api("GET", "/stats", {"rule": "strict", "tz": "Asia/Tokyo", "min_distance": "2km"})
+    )
+
+    assert body["timezone"] == "Asia/Tokyo"
+    assert body["rule"] == {"name": "strict", "min_distance_m": 2000.0}
+    assert body["as_of"].endswith("+09:00")
+
+
+def test_rule_all_compares_the_three_rules(world: World) -> None:
+    world.container()
+
+    status, _, body = call(api("GET", "/stats", {"rule": "all"}))
+
+    assert status == 200
+    assert [r["rule"] for r in body["rules"]] == ["usrsa", "strict", "any"]
+    assert body["disagreement_days"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ({"rule": "fastest"}, "rule must be one of usrsa, strict, any, all"),
+        ({"tz": "Mars/Olympus_Mons"}, "unknown time zone"),
+        ({"as_of": "yesterday"}, "ISO 8601"),
+        ({"as_of": "0001-01-01T00:00:00+14:00"}, "between 1970 and 2200"),
+        ({"min_distance": "far"}, "cannot read distance"),
+        ({"min_distance": "5000km"}, "at most 1000km"),
+    ],
+)
+def test_bad_query_values_answer_400_saying_what_to_send(
+    world: World, query: dict[str, str], says: str
+) -> None:
+    world.container()
+
+    status, _, body = call(api("GET", "/stats", query))
+
+    assert status == 400
+    assert says in body["message"]
+
+
+def test_an_unencoded_plus_in_as_of_is_read_as_a_positive_offset(world: World) -> None:
+    world.container()
+
+    status, _, body = call(api("GET", "/stats", {"as_of": "2026-11-26T09:00:00 09:00"}))
+
+    assert status == 200
+    assert body["as_of"] == "2026-11-25T19:00:00-05:00"
+
+
+def test_stats_before_the_first_sync_is_404_saying_to_sync(world: World) -> None:
+    world.container(_fresh_bucket("never-synced"))
+
+    status, _, body = call(api("GET", "/stats"))
+
+    assert status == 404
+    assert "POST /sync" in body["message"]
+
+
+def test_storage_failures_answer_503_with_a_request_id_and_no_internals(world: World) -> None:
+    world.container("bucket-that-was-never-created")
+
+    status, _, body = call(api("GET", "/stats"))
+
+    assert status == 503
+    assert body["request_id"] == event("apigw_rest_get_stats")["requestContext"]["requestId"]
+    assert "bucket-that-was-never-created" not in body["message"]
+
+
+# -- /health, /badge.svg, the rest -----------------------------------------------------------------
+
+
+def test_health_is_healthy_with_the_last_sync(world: World) -> None:
+    world.container()
+
+    status, _, body = call(api("GET", "/health", key=None))
+
+    assert status == 200
+    assert body["status"] == "healthy"
+    assert body["last_sync"].endswith("Z")
+
+
+def test_health_before_any_sync_is_healthy_with_no_last_sync(world: World) -> None:
+    world.container(_fresh_bucket("health-new"))
+
+    _, _, body = call(api("GET", "/health", key=None))
+
+    assert body == {"status": "healthy", "last_sync": None, "last_attempt": None}
+
+
+def test_the_badge_is_an_svg_for_the_current_streak_that_caches_for_a_while(world: World) -> None:
+    world.container()
+
+    status, headers, svg = call(api("GET", "/badge.svg", key=None))
+
+    assert status == 200
+    assert headers["content-type"] == "image/svg+xml"
+    assert headers["cache-control"] == "public, max-age=300"
+    assert svg.startswith("<svg")
+    assert "done today" in svg
+
+
+def test_an_unknown_path_is_404(world: World) -> None:
+    world.container()
+
+    status, _, body = call(api("GET", "/admin"))
+
+    assert status == 404
+    assert body == {"message": "Not Found"}
+
+
+def test_logs_never_carry_the_api_key_or_the_smashrun_token(world: World) -> None:
+    # given the handler's structured log, as CloudWatch would receive it
+    world.container(_fresh_bucket("logging-check"))
+    stream = io.StringIO()
+    sink = logging.StreamHandler(stream)
+    sink.setFormatter(handler_logger.registered_formatter)
+    handler_logger.addHandler(sink)
+
+    # when requests come in, one of them refused
+    try:
+        call(api("POST", "/sync"))
+        call(api("GET", "/stats"))
+        call(api("GET", "/stats", {"rule": "nope"}))
+    finally:
+        handler_logger.removeHandler(sink)
+
+    # then the log correlates by request id and holds neither the key nor the token
+    logged = stream.getvalue()
+    assert '"correlation_id":"9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"' in logged
+    assert '"runs_synced":193' in logged
+    assert FIXTURE_KEY not in logged
+    assert world.fake.access_token not in logged
