@@ -1,0 +1,96 @@
+"""Warm and cold `GET /stats` in the Lambda handler: time and S3 bytes, against moto."""
+
+from __future__ import annotations
+
+import copy
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.table import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+WARM_CALLS = 50
+
+
+def run() -> list[Row]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto
+        AWS_DEFAULT_REGION="us-east-1",
+        POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+        os.environ.pop(name, None)
+    import boto3
+    from moto import mock_aws
+
+    from fixtures.aws import S3Traffic, event, make_bucket
+    from streak_lambda.composition import Container, install_container
+    from streak_lambda.handler import lambda_handler
+    from streak_lambda.proxy_event import LocalLambdaContext
+    from streakcore.settings import Settings
+    from streakcore.testing import FakeSmashRun, demo_athlete
+
+    with (
+        mock_aws(),
+        FakeSmashRun(demo_athlete(datetime.now(UTC))) as fake,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        make_bucket("bench")
+        os.environ.update(
+            STREAK_DB="s3://bench/runs.duckdb", STREAK_CACHE_DIR=tmp,
+            STREAK_TIMEZONE="America/New_York", STREAK_SMASHRUN_BASE_URL=fake.base_url,
+            STREAK_SMASHRUN_ACCESS_TOKEN=fake.access_token, STREAK_REQUESTS_PER_HOUR="100000",
+        )  # fmt: skip
+        synced = lambda_handler({"streak_action": "sync"}, LocalLambdaContext())
+        db_bytes = boto3.client("s3").head_object(Bucket="bench", Key="runs.duckdb")[
+            "ContentLength"
+        ]
+
+        def fresh_container(cache: str) -> S3Traffic:
+            traffic = S3Traffic()
+            session = traffic.attach_session(boto3.session.Session())
+            install_container(Container(Settings(cache_dir=Path(cache)), boto_session=session))
+            return traffic
+
+        stats_event = event("apigw_rest_get_stats")
+
+        def call() -> dict[str, Any]:
+            response: dict[str, Any] = lambda_handler(
+                copy.deepcopy(stats_event), LocalLambdaContext()
+            )
+            assert response["statusCode"] == 200, response
+            return response
+
+        traffic = fresh_container(str(Path(tmp) / "cold"))
+        start = time.perf_counter()
+        call()
+        cold_s = time.perf_counter() - start
+        cold_bytes = sum(traffic.bytes_received.values())
+        cold_db_bytes = traffic.bytes_received.get("runs.duckdb", 0)
+        traffic.reset()
+        samples = []
+        for _ in range(WARM_CALLS):
+            start = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - start)
+        warm_s = statistics.median(samples)
+        warm_bytes = sum(traffic.bytes_received.values())
+        warm_db_bytes = traffic.bytes_received.get("runs.duckdb", 0)
+        install_container(None)
+    return [
+        Row("warm /stats", "warm GET /stats handler time", warm_s, "s",
+            "first GET /stats in a new container", cold_s, "",
+            note=f"median of {WARM_CALLS}; {synced['runs_synced']:,} runs synced first"),
+        Row("warm /stats", "warm GET /stats: runs.duckdb bytes downloaded", warm_db_bytes, "bytes",
+            "runs.duckdb size", db_bytes, "0 bytes", warm_db_bytes == 0,
+            note=f"all S3 bytes on {WARM_CALLS} warm calls: {warm_bytes:,}"),
+        Row("warm /stats", "cold GET /stats: S3 bytes downloaded", cold_bytes, "bytes",
+            "runs.duckdb size", db_bytes, "no DuckDB download", cold_db_bytes == 0),
+    ]  # fmt: skip
