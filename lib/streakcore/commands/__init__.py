@@ -6,7 +6,17 @@ import importlib
 from types import ModuleType
 
 # Order is the order `streak --help` lists them in.
-COMMAND_MODULES: tuple[str, ...] = ("stats",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "stats",
+    "sync",
+    "auth",
+    "demo",
+    "rules",
+    "check",
+    "heatmap",
+    "badge",
+    "ledger",
+)
 
 
 def load_command(name: str) -> ModuleType:

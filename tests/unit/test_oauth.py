@@ -1,0 +1,276 @@
+"""OAuth without sockets: the authorisation URL, the token endpoint (respx), refreshing at
+half-life with the rotated token saved before use, and the choice of credentials."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+
+from streakcore.errors import SmashRunAuthError, SmashRunUnavailable, TokenStoreError
+from streakcore.ports import OAuthTokens
+from streakcore.settings import Settings
+from streakcore.smashrun.http import StaticToken
+from streakcore.smashrun.oauth import (
+    NOT_AUTHORISED,
+    OAuthClient,
+    RefreshingTokens,
+    authorization_url,
+    credentials_for,
+    new_state,
+)
+
+TOKEN_URL = "https://secure.smashrun.test/oauth2/token"
+CLIENT_SECRET = "client-secret-51d0"
+ISSUED = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
+LIFETIME = timedelta(weeks=12)
+
+
+class MemoryTokenStore:
+    """An in-memory TokenStore that can be told to fail, and remembers the order of events."""
+
+    def __init__(self, tokens: OAuthTokens | None = None, *, fail: bool = False) -> None:
+        self.tokens = tokens
+        self.fail = fail
+        self.events: list[str] = []
+
+    def load(self) -> OAuthTokens | None:
+        return self.tokens
+
+    def save(self, tokens: OAuthTokens) -> None:
+        if self.fail:
+            raise TokenStoreError("the disk is full")
+        self.events.append(f"saved {tokens.access_token.get_secret_value()}")
+        self.tokens = tokens
+
+
+def stored_tokens(access: str = "access-1", refresh: str | None = "refresh-1") -> OAuthTokens:
+    return OAuthTokens(
+        access_token=SecretStr(access),
+        refresh_token=SecretStr(refresh) if refresh else None,
+        issued_at=ISSUED,
+        expires_at=ISSUED + LIFETIME,
+    )
+
+
+def oauth_client(at: datetime) -> OAuthClient:
+    return OAuthClient(TOKEN_URL, "client-id", SecretStr(CLIENT_SECRET), clock=lambda: at)
+
+
+def grant(access: str, refresh: str | None = None) -> httpx.Response:
+    body: dict[str, object] = {"access_token": access, "token_type": "bearer",
+                               "expires_in": int(LIFETIME.total_seconds())}  # fmt: skip
+    if refresh:
+        body["refresh_token"] = refresh
+    return httpx.Response(200, json=body)
+
+
+def test_the_authorisation_url_asks_for_a_code_with_our_state_and_redirect() -> None:
+    url = authorization_url(
+        "https://secure.smashrun.com/oauth2/authenticate",
+        "client-id",
+        "http://127.0.0.1:8765/callback",
+        "state-abc",
+    )
+    parts = urlsplit(url)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert parts.netloc == "secure.smashrun.com"
+    assert query == {
+        "client_id": "client-id",
+        "scope": "read_activity",
+        "response_type": "code",
+        "redirect_uri": "http://127.0.0.1:8765/callback",
+        "state": "state-abc",
+    }
+
+
+def test_each_state_is_new_and_unguessable() -> None:
+    states = {new_state() for _ in range(50)}
+    assert len(states) == 50
+    assert min(len(s) for s in states) >= 40
+
+
+@respx.mock
+def test_a_code_is_exchanged_with_the_client_credentials_for_expiring_tokens() -> None:
+    route = respx.post(TOKEN_URL).mock(return_value=grant("access-2", "refresh-2"))
+    tokens = oauth_client(ISSUED).exchange_code("code-xyz", "http://127.0.0.1:8765/callback")
+    form = {k: v[0] for k, v in parse_qs(route.calls.last.request.content.decode()).items()}
+    assert form == {
+        "grant_type": "authorization_code",
+        "code": "code-xyz",
+        "redirect_uri": "http://127.0.0.1:8765/callback",
+        "client_id": "client-id",
+        "client_secret": CLIENT_SECRET,
+    }
+    assert tokens.access_token.get_secret_value() == "access-2"
+    assert tokens.refresh_token is not None
+    assert tokens.refresh_token.get_secret_value() == "refresh-2"
+    assert tokens.expires_at == ISSUED + LIFETIME
+    assert tokens.refresh_due_at() == ISSUED + LIFETIME / 2
+
+
+@respx.mock
+def test_a_refresh_that_does_not_rotate_keeps_the_old_refresh_token() -> None:
+    respx.post(TOKEN_URL).mock(return_value=grant("access-2"))
+    tokens = oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
+    assert tokens.refresh_token is not None
+    assert tokens.refresh_token.get_secret_value() == "refresh-1"
+
+
+@pytest.mark.parametrize("status", [400, 401])
+@respx.mock
+def test_a_refused_grant_says_to_reauthorise_and_echoes_no_secret(status: int) -> None:
+    respx.post(TOKEN_URL).mock(
+        return_value=httpx.Response(
+            status, json={"error": "invalid_grant", "error_description": "refresh-1 is revoked"}
+        )
+    )
+    with pytest.raises(SmashRunAuthError, match="streak auth") as caught:
+        oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
+    assert "invalid_grant" in str(caught.value)
+    assert "refresh-1" not in str(caught.value)
+    assert CLIENT_SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [httpx.Response(503), httpx.Response(200, text="<html>"), httpx.ConnectError("down")],
+)
+@respx.mock
+def test_a_token_endpoint_in_trouble_is_unavailable(answer: httpx.Response | Exception) -> None:
+    respx.post(TOKEN_URL).mock(side_effect=[answer])
+    with pytest.raises(SmashRunUnavailable):
+        oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
+
+
+# -- refreshing ----------------------------------------------------------------------------------
+
+
+@respx.mock
+def test_before_half_life_the_stored_token_is_used_without_a_refresh() -> None:
+    route = respx.post(TOKEN_URL).mock(return_value=grant("access-2", "refresh-2"))
+    now = ISSUED + LIFETIME / 2 - timedelta(minutes=1)
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    assert tokens.access_token() == "access-1"
+    assert route.call_count == 0
+
+
+@respx.mock
+def test_at_half_life_the_rotated_tokens_are_saved_before_the_new_one_is_handed_out() -> None:
+    respx.post(TOKEN_URL).mock(return_value=grant("access-2", "refresh-2"))
+    now = ISSUED + LIFETIME / 2
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+
+    handed_out = tokens.access_token()
+    store.events.append(f"used {handed_out}")
+
+    assert store.events == ["saved access-2", "used access-2"]
+    assert store.tokens is not None
+    assert store.tokens.refresh_token is not None
+    assert store.tokens.refresh_token.get_secret_value() == "refresh-2"
+
+
+@respx.mock
+def test_a_rotated_token_that_cannot_be_saved_is_never_used() -> None:
+    respx.post(TOKEN_URL).mock(return_value=grant("access-2", "refresh-2"))
+    now = ISSUED + LIFETIME / 2
+    store = MemoryTokenStore(stored_tokens(), fail=True)
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    with pytest.raises(TokenStoreError, match="could not be saved") as caught:
+        tokens.access_token()
+    assert "refresh-2" not in str(caught.value)
+    assert tokens.tokens.access_token.get_secret_value() == "access-1"
+
+
+@respx.mock
+def test_a_401_renews_once_and_a_second_thread_with_the_same_401_does_not_renew_again() -> None:
+    route = respx.post(TOKEN_URL).mock(return_value=grant("access-2", "refresh-2"))
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(ISSUED), clock=lambda: ISSUED)
+    assert tokens.renew_rejected("access-1") is True
+    assert tokens.renew_rejected("access-1") is True
+    assert route.call_count == 1
+    assert tokens.access_token() == "access-2"
+
+
+def test_a_401_without_a_refresh_token_cannot_be_renewed() -> None:
+    plain = stored_tokens(refresh=None)
+    store = MemoryTokenStore(plain)
+    tokens = RefreshingTokens(plain, store, oauth_client(ISSUED), clock=lambda: ISSUED)
+    assert tokens.renew_rejected("access-1") is False
+
+
+@respx.mock
+def test_an_outage_at_refresh_time_carries_on_with_the_still_valid_token() -> None:
+    respx.post(TOKEN_URL).mock(return_value=httpx.Response(503))
+    now = ISSUED + LIFETIME / 2 + timedelta(days=1)
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    assert tokens.access_token() == "access-1"
+    assert store.events == []
+
+
+@respx.mock
+def test_an_outage_after_expiry_is_an_error() -> None:
+    respx.post(TOKEN_URL).mock(return_value=httpx.Response(503))
+    now = ISSUED + LIFETIME + timedelta(days=1)
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    with pytest.raises(SmashRunUnavailable):
+        tokens.access_token()
+
+
+# -- which credentials ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_streak_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("STREAK_"):
+            monkeypatch.delenv(name)
+
+
+def settings(**values: object) -> Settings:
+    return Settings(timezone="UTC", **values)  # type: ignore[arg-type]
+
+
+def test_a_user_level_token_in_the_settings_wins_over_stored_tokens(no_streak_env: None) -> None:
+    chosen = credentials_for(
+        settings(smashrun_access_token="user-level"), MemoryTokenStore(stored_tokens())
+    )
+    assert isinstance(chosen, StaticToken)
+    assert chosen.access_token() == "user-level"
+
+
+def test_no_credentials_at_all_says_how_to_authorise(no_streak_env: None) -> None:
+    with pytest.raises(SmashRunAuthError) as caught:
+        credentials_for(settings(), MemoryTokenStore())
+    assert str(caught.value) == NOT_AUTHORISED
+    assert "streak auth" in NOT_AUTHORISED
+
+
+def test_stored_tokens_with_client_credentials_refresh_themselves(no_streak_env: None) -> None:
+    chosen = credentials_for(
+        settings(smashrun_client_id="client-id", smashrun_client_secret=CLIENT_SECRET),
+        MemoryTokenStore(stored_tokens()),
+        clock=lambda: ISSUED,
+    )
+    assert isinstance(chosen, RefreshingTokens)
+
+
+def test_stored_tokens_without_client_credentials_are_used_until_they_expire(
+    no_streak_env: None,
+) -> None:
+    chosen = credentials_for(settings(), MemoryTokenStore(stored_tokens()), clock=lambda: ISSUED)
+    assert isinstance(chosen, StaticToken)
+    with pytest.raises(SmashRunAuthError, match="CLIENT_ID"):
+        credentials_for(
+            settings(), MemoryTokenStore(stored_tokens()), clock=lambda: ISSUED + 2 * LIFETIME
+        )
