@@ -108,8 +108,22 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
         f"is {floor:,}: search pages + one splits call per run + the id sweep)."
     )
+    pictures = _draw(db, now=now, tz=athlete.home_tz)
+    console.print(f"Drew {' and '.join(str(p) for p in pictures)} (open them in a browser).")
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
     return 0 if report.error is None else 1
+
+
+def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
+    """The year heatmap and the streak badge, through the same commands a runner uses."""
+    from streakcore.cli import main
+
+    pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
+    common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]
+    for command, picture in zip(("heatmap", "badge"), pictures, strict=True):
+        if main([command, *common, "-o", str(picture)]) != 0:
+            raise ConfigError(f"could not draw {picture}")
+    return pictures
 
 
 def _fresh_db(path: Path) -> Path:

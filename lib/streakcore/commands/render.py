@@ -45,6 +45,26 @@ def stats_table(body: StatsBody) -> Table:
         last = f" (last qualifying day {cur.last_day})" if cur.last_day else ""
         current = f"0 days{last} - "
     table.add_row("Current streak", current + STATUS_TEXT[cur.status])
+    ms = body.milestones
+    if ms is not None and ms.next_milestone is not None:
+        nxt = ms.next_milestone
+        table.add_row(
+            "Next milestone",
+            f"{nxt.label} on {nxt.date} if the streak holds ({nxt.days_to_go:,} to go)",
+        )
+    if ms is not None and ms.passes_longest_on is not None:
+        table.add_row(
+            "Passes longest",
+            f"on {ms.passes_longest_on} (longest other streak: {ms.longest_to_pass_days:,} days)",
+        )
+    if ms is not None and ms.close_calls.count:
+        closest = ms.close_calls.closest
+        where = (
+            f"; closest {closest.date} ({format_distance(closest.distance_m)})" if closest else ""
+        )
+        table.add_row(
+            "Close calls", f"{ms.close_calls.count} day(s) under 5% over the minimum{where}"
+        )
     lon = body.longest_streak
     table.add_row(
         "Longest streak",
