@@ -2,10 +2,13 @@
 
     python -m ops.package [--arch x86_64|arm64] [--output dist/lambda.zip]
 
-Dependencies are the project's runtime dependencies plus its `aws` extra, minus what the
-Lambda runtime already has (boto3, botocore), installed from manylinux wheels for the
-runtime's CPython. The zip is then imported in a clean CPython of that version (when this
-machine has one) to prove the handler loads.
+Dependencies are the project's runtime dependencies plus its `aws` extra, installed from
+manylinux wheels for the runtime's CPython. That includes boto3 and botocore, bundled on
+purpose although the runtime has its own: the S3 store needs conditional writes (IfMatch
+on PutObject, botocore >= 1.35.69) and the runtime's boto3 is whatever AWS last shipped.
+Of botocore's service models only those the code calls go in. The zip is then checked in
+a clean CPython of that version (when this machine has one): the handler imports, and the
+bundled boto3 makes conditional writes against a local moto server.
 """
 
 from __future__ import annotations
@@ -13,17 +16,23 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import tomllib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.import_check import find_interpreter, host_machine, import_seconds
+from ops.import_check import (
+    AwsCheck,
+    aws_check,
+    find_interpreter,
+    host_machine,
+    import_seconds,
+    moto_endpoint,
+)
 from ops.zip_archive import (
     ArchiveStats,
     collect_tree,
@@ -41,7 +50,20 @@ LAMBDA_PYTHON = (3, 12)
 DEFAULT_MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 HANDLER_MODULE = "streak_lambda.handler"
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore"})
+
+# The AWS services lib/ and lambda/ make clients for: S3 holds the DuckDB file, Secrets
+# Manager the tokens and API keys, SNS takes the at-risk alert. botocore ships models for
+# ~450 services (~18 MB unzipped, ~16 MB zipped: a third of the 50 MB budget); only these
+# go in the zip. No `sts`: Lambda hands the function its role's credentials in environment
+# variables, so botocore never assumes a role. A test holds this set equal to the
+# `client("...")` calls in the code.
+BUNDLED_AWS_SERVICES = frozenset({"s3", "secretsmanager", "sns"})
+# Per-service model folders: botocore's API models, boto3's resource models. Files at
+# their root (endpoints.json, partitions.json, _retry.json, sdk-default-configuration.json)
+# are what every client needs to start, and stay.
+AWS_MODEL_DIRS = ("botocore/data", "boto3/data")
+# botocore reads these only to write docstrings, which nothing in a Lambda asks for.
+AWS_DOCS_ONLY_FILES = frozenset({"examples-1.json"})
 
 
 # duckdb >= 1.3 publishes manylinux_2_27/2_28 wheels only (no manylinux2014), so 2.28 is
@@ -85,7 +107,7 @@ class BuildConfig:
     verify: bool = True
     verify_python: Path | None = None
     handler_module: str = HANDLER_MODULE
-    runtime_requirements: tuple[str, ...] = tuple(sorted(RUNTIME_PROVIDED))
+    aws_services: frozenset[str] = BUNDLED_AWS_SERVICES
     source_date_epoch: str | None = None
 
 
@@ -99,11 +121,12 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class ImportCheck:
-    """The outcome of importing the handler: its time, or why it was not run."""
+    """The outcome of checking the zip: import time and boto3's report, or why not run."""
 
     seconds: float | None
     interpreter: Path | None
     skipped_because: str | None = None
+    aws: AwsCheck | None = None
 
 
 def requirement_name(requirement: str) -> str:
@@ -115,18 +138,14 @@ def requirement_name(requirement: str) -> str:
 
 
 def lambda_requirements(pyproject: Path) -> list[str]:
-    """Runtime dependencies + the `aws` extra, minus the project and what the runtime has."""
+    """Runtime dependencies + the `aws` extra (boto3 included), minus the project itself."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     own_name = requirement_name(project["name"])
     wanted = [
         *project.get("dependencies", []),
         *project.get("optional-dependencies", {}).get("aws", []),
     ]
-    return [
-        requirement
-        for requirement in wanted
-        if requirement_name(requirement) not in RUNTIME_PROVIDED | {own_name}
-    ]
+    return [requirement for requirement in wanted if requirement_name(requirement) != own_name]
 
 
 def pip_install_command(
@@ -180,20 +199,50 @@ def own_sources(repo_root: Path) -> dict[str, Path]:
     )
 
 
-def removed_runtime_provided(site: Path) -> list[str]:
-    """Delete boto3/botocore if a dependency pulled them in: the runtime has its own."""
-    removed = []
-    for dist_info in sorted(site.glob("*.dist-info")):
-        name = requirement_name(dist_info.name.removesuffix(".dist-info").split("-")[0])
-        if name not in RUNTIME_PROVIDED:
-            continue
-        top_level = dist_info / "top_level.txt"
-        packages = top_level.read_text().split() if top_level.exists() else [name]
-        for package in packages:
-            shutil.rmtree(site / package, ignore_errors=True)
-        shutil.rmtree(dist_info)
-        removed.append(name)
-    return removed
+def aws_model_service(name: str) -> str | None:
+    """The service an AWS model file belongs to; None for anything else (root files too)."""
+    for models in AWS_MODEL_DIRS:
+        parts = name.removeprefix(f"{models}/").split("/")
+        if name.startswith(f"{models}/") and len(parts) > 1:
+            return parts[0]
+    return None
+
+
+def is_unused_aws_model(name: str, services: frozenset[str]) -> bool:
+    """True for another service's model, or a kept one's docs-only examples."""
+    service = aws_model_service(name)
+    if service is None:
+        return False
+    return service not in services or name.rsplit("/", 1)[-1] in AWS_DOCS_ONLY_FILES
+
+
+def without_unused_aws_models(
+    entries: Mapping[str, Path], services: frozenset[str]
+) -> tuple[dict[str, Path], dict[str, Path]]:
+    """(kept, left out): every AWS model the Lambda never loads moves to the second."""
+    kept: dict[str, Path] = {}
+    left_out: dict[str, Path] = {}
+    for name, path in entries.items():
+        (left_out if is_unused_aws_model(name, services) else kept)[name] = path
+    bundled = {aws_model_service(name) for name in kept if name.startswith("botocore/data/")}
+    missing = sorted(services - bundled)
+    if missing:
+        raise StreakError(
+            f"botocore in the package has no model for {', '.join(missing)}; the code "
+            "makes clients for it"
+        )
+    return kept, left_out
+
+
+def describe_left_out(left_out: Mapping[str, Path], services: frozenset[str]) -> str:
+    dropped_services = {
+        aws_model_service(name) for name in left_out if name.startswith("botocore/data/")
+    } - services
+    size = sum(path.stat().st_size for path in left_out.values())
+    return (
+        f"left out {len(dropped_services)} unused AWS service models ({mib(size)} unzipped); "
+        f"kept {', '.join(sorted(services))}"
+    )
 
 
 def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
@@ -201,11 +250,10 @@ def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
     site = scratch / "site"
     requirements = lambda_requirements(config.repo_root / "pyproject.toml")
     run_pip(pip_install_command(requirements, site, config.arch, config.pip_args))
-    notes = [
-        f"removed {name}: pulled in by a dependency, but the Lambda runtime provides it"
-        for name in removed_runtime_provided(site)
-    ]
-    entries = merge_entries(collect_tree(site), own_sources(config.repo_root))
+    entries, left_out = without_unused_aws_models(
+        merge_entries(collect_tree(site), own_sources(config.repo_root)), config.aws_services
+    )
+    notes = [describe_left_out(left_out, config.aws_services)]
     timestamp = zip_timestamp(config.source_date_epoch)
     archive = write_reproducible_zip(entries, config.output, timestamp)
     return BuildResult(archive, distributions(entries), top_level_sizes(entries), notes)
@@ -225,7 +273,8 @@ def enforce_budget(archive: ArchiveStats, max_zipped_bytes: int) -> None:
 
 
 def check_import(archive: Path, config: BuildConfig, scratch: Path) -> ImportCheck:
-    """Import the handler from the unzipped archive in a clean interpreter matching Lambda's."""
+    """Import the handler, then use the bundled boto3 against moto, from the unzipped archive
+    in a clean interpreter matching Lambda's."""
     if not config.verify:
         return ImportCheck(None, None, "--skip-verify was given")
     if config.verify_python is None and config.arch.machine != host_machine():
@@ -243,29 +292,16 @@ def check_import(archive: Path, config: BuildConfig, scratch: Path) -> ImportChe
     tree = scratch / "unzipped"
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(tree)
-    runtime = scratch / "runtime-provided"
-    if config.runtime_requirements:
-        # What the Lambda runtime ships beside our code (boto3), for handlers that import it.
-        run_pip(
-            [
-                str(interpreter.path),
-                "-m",
-                "pip",
-                "install",
-                "--target",
-                str(runtime),
-                "--disable-pip-version-check",
-                "--quiet",
-                *config.pip_args,
-                *config.runtime_requirements,
-            ]
+    seconds = import_seconds(interpreter.path, config.handler_module, tree)
+    with moto_endpoint() as endpoint_url:
+        aws = aws_check(
+            interpreter.path, tree, sorted(config.aws_services), endpoint_url, scratch / "home"
         )
-    seconds = import_seconds(interpreter.path, config.handler_module, tree, [runtime])
-    return ImportCheck(seconds, interpreter.path)
+    return ImportCheck(seconds, interpreter.path, aws=aws)
 
 
 def build(config: BuildConfig) -> tuple[BuildResult, ImportCheck]:
-    """The whole build: assemble, check the budget, then import the handler from the zip."""
+    """The whole build: assemble, check the budget, then check the zip (handler, boto3)."""
     with tempfile.TemporaryDirectory(prefix="streak-lambda-") as scratch:
         result = assemble(config, Path(scratch))
         enforce_budget(result.archive, config.max_zipped_bytes)
@@ -294,10 +330,18 @@ def render_report(result: BuildResult) -> str:
 def render_import_check(check: ImportCheck, handler_module: str) -> str:
     if check.seconds is None:
         return f"import check NOT run: {check.skipped_because}"
-    return (
+    lines = [
         f"import check {handler_module} imported from the zip in "
         f"{check.seconds * 1000:.0f} ms ({check.interpreter} -I -S, no bytecode cache)"
-    )
+    ]
+    if check.aws is not None:
+        lines.append(
+            f"aws check    boto3 {check.aws.boto3_version}, botocore "
+            f"{check.aws.botocore_version} from the zip: clients for "
+            f"{', '.join(check.aws.services)}; moto refused both failed PutObject conditions "
+            "(IfNoneMatch, stale IfMatch)"
+        )
+    return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -316,9 +360,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--python",
         type=Path,
-        help="CPython 3.12 to run the import check with (default: look on PATH, pyenv, uv)",
+        help="CPython 3.12 to run the checks with (default: look on PATH, pyenv, uv)",
     )
-    parser.add_argument("--skip-verify", action="store_true", help="do not import the handler")
+    parser.add_argument(
+        "--skip-verify",
+        action="store_true",
+        help="do not import the handler nor try the bundled boto3 against moto",
+    )
     parser.add_argument("--handler-module", default=HANDLER_MODULE)
     parser.add_argument(
         "--pip-arg",

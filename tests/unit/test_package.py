@@ -1,7 +1,8 @@
-"""The Lambda package builder, driven offline with a one-file local wheel.
+"""The Lambda package builder, driven offline with tiny local wheels.
 
-The real dependency set is built by `nox -s package`; here a tiny wheel keeps each build
-to a second or two while still going through pip, the exclusions and the zip writer.
+The real dependency set is built (and checked against a moto server) by `nox -s package`;
+here tiny wheels, a fake boto3 and botocore among them, keep each build to a second or two
+while still going through pip, the exclusions, the AWS model pruning and the zip writer.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from ops import package
-from ops.import_check import find_interpreter, import_seconds
+from ops.import_check import (
+    PRECONDITION_FAILED,
+    aws_check,
+    aws_problems,
+    find_interpreter,
+    import_seconds,
+    probe_environment,
+)
 from ops.zip_archive import (
     ZIP_EPOCH,
     ArchiveStats,
@@ -35,16 +43,30 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}"
 
 
-def make_wheel(wheelhouse: Path, name: str = "tinydep", version: str = "1.0") -> Path:
-    """A pure-Python wheel with the clutter the builder must drop: stubs, tests, a script."""
-    dist_info = f"{name}-{version}.dist-info"
-    files = {
+def tiny_package_files(name: str) -> dict[str, bytes]:
+    """A package with the clutter the builder must drop: stubs, tests."""
+    return {
         f"{name}/__init__.py": b"VALUE = 42\n\ndef main():\n    return 0\n",
         f"{name}/__init__.pyi": b"VALUE: int\n",
         f"{name}/tests/test_tiny.py": b"def test_nothing():\n    pass\n",
-        f"{dist_info}/METADATA": (
-            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-        ),
+    }
+
+
+def make_wheel(
+    wheelhouse: Path,
+    name: str = "tinydep",
+    version: str = "1.0",
+    files: dict[str, bytes] | None = None,
+    requires: tuple[str, ...] = (),
+) -> Path:
+    """A pure-Python wheel of `files` (a tiny package by default) with a console script."""
+    dist_info = f"{name}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
+        f"Requires-Dist: {requirement}\n" for requirement in requires
+    )
+    files = {
+        **(tiny_package_files(name) if files is None else files),
+        f"{dist_info}/METADATA": metadata.encode(),
         f"{dist_info}/WHEEL": (
             b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
         ),
@@ -59,6 +81,96 @@ def make_wheel(wheelhouse: Path, name: str = "tinydep", version: str = "1.0") ->
         for path, data in files.items():
             archive.writestr(path, data)
     return wheel
+
+
+FAKE_BOTO_VERSION = "1.35.99"
+# The services the fake botocore has models for: the three we keep and two we do not.
+FAKE_MODEL_SERVICES = ("dynamodb", "s3", "secretsmanager", "sns", "sts")
+
+# Just enough of boto3 for the AWS probe: clients exist only for services with a model,
+# and an in-memory S3 whose PutObject honours IfNoneMatch/IfMatch unless told not to.
+FAKE_BOTO3_SESSION = """\
+import hashlib, os
+import botocore
+from botocore.exceptions import ClientError
+
+MODELS = os.path.join(os.path.dirname(botocore.__file__), "data")
+HONOURS_CONDITIONS = {honours}
+OBJECTS = {{}}
+
+
+class Session:
+    def get_available_services(self):
+        return [n for n in os.listdir(MODELS) if os.path.isdir(os.path.join(MODELS, n))]
+
+    def client(self, name):
+        if name not in self.get_available_services():
+            raise LookupError(f"Unknown service: {{name!r}}")
+        return Client()
+
+
+class Client:
+    def create_bucket(self, Bucket):
+        pass
+
+    def put_object(self, Bucket, Key, Body, IfNoneMatch=None, IfMatch=None):
+        current = OBJECTS.get(Key)
+        stale = IfMatch is not None and IfMatch != current
+        exists = IfNoneMatch == "*" and current is not None
+        if HONOURS_CONDITIONS and (stale or exists):
+            raise ClientError("PreconditionFailed")
+        OBJECTS[Key] = '"' + hashlib.sha256(Body).hexdigest() + '"'
+        return {{"ETag": OBJECTS[Key]}}
+"""
+
+
+def fake_botocore_files(services: tuple[str, ...] = FAKE_MODEL_SERVICES) -> dict[str, bytes]:
+    """botocore's shape: a version, ClientError, root data files, per-service models."""
+    files = {
+        "botocore/__init__.py": f'__version__ = "{FAKE_BOTO_VERSION}"\n'.encode(),
+        "botocore/exceptions.py": (
+            b"class ClientError(Exception):\n"
+            b"    def __init__(self, code):\n"
+            b"        super().__init__(code)\n"
+            b'        self.response = {"Error": {"Code": code}}\n'
+        ),
+        "botocore/data/endpoints.json": b"{}",
+        "botocore/data/partitions.json": b"{}",
+        "botocore/data/_retry.json": b"{}",
+        "botocore/data/sdk-default-configuration.json": b"{}",
+    }
+    for service in services:
+        files[f"botocore/data/{service}/2020-01-01/service-2.json.gz"] = b"model"
+        files[f"botocore/data/{service}/2020-01-01/examples-1.json"] = b"{}"
+    return files
+
+
+def fake_boto3_files(honours_conditions: bool = True) -> dict[str, bytes]:
+    return {
+        "boto3/__init__.py": (
+            f'__version__ = "{FAKE_BOTO_VERSION}"\nfrom boto3 import session\n'.encode()
+        ),
+        "boto3/session.py": FAKE_BOTO3_SESSION.format(honours=honours_conditions).encode(),
+        "boto3/data/s3/2006-03-01/resources-1.json": b"{}",
+        "boto3/data/dynamodb/2012-08-10/resources-1.json": b"{}",
+    }
+
+
+def make_wheelhouse(wheelhouse: Path) -> Path:
+    make_wheel(wheelhouse)
+    make_wheel(wheelhouse, "botocore", FAKE_BOTO_VERSION, fake_botocore_files())
+    make_wheel(
+        wheelhouse, "boto3", FAKE_BOTO_VERSION, fake_boto3_files(), requires=("botocore>=1.35",)
+    )
+    return wheelhouse
+
+
+def write_tree(root: Path, files: dict[str, bytes]) -> Path:
+    for relative, data in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
 
 
 def make_repo(root: Path, dependency: str = "tinydep>=1.0") -> Path:
@@ -99,7 +211,6 @@ def offline_config(repo: Path, wheelhouse: Path, output: Path) -> package.BuildC
         output=output,
         pip_args=("--no-index", "--find-links", str(wheelhouse)),
         verify=False,
-        runtime_requirements=(),
     )
 
 
@@ -107,8 +218,7 @@ def offline_config(repo: Path, wheelhouse: Path, output: Path) -> package.BuildC
 def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """The same inputs built twice, with every source file's mtime and mode changed between."""
     base = tmp_path_factory.mktemp("builds")
-    wheelhouse = base / "wheels"
-    make_wheel(wheelhouse)
+    wheelhouse = make_wheelhouse(base / "wheels")
     repo = make_repo(base / "repo")
     first, _ = package.build(offline_config(repo, wheelhouse, base / "one" / "lambda.zip"))
     for path in repo.rglob("*"):
@@ -142,6 +252,33 @@ def test_package_leaves_out_caches_tests_stubs_scripts_and_install_records(
     assert not [name for name in names if name.startswith("bin/")]
     assert "tinydep-1.0.dist-info/RECORD" not in names
     assert "tinydep-1.0.dist-info/INSTALLER" not in names
+
+
+def test_package_bundles_boto3_and_botocore_with_only_the_models_the_code_calls(
+    two_builds: tuple[Path, Path, Path],
+) -> None:
+    # given a package built from wheels of boto3 and a botocore with five service models
+    names = set(zipfile.ZipFile(two_builds[0]).namelist())
+
+    # then boto3 and botocore are in it, with what every client needs to start
+    assert {
+        "boto3/__init__.py",
+        "botocore/__init__.py",
+        f"boto3-{FAKE_BOTO_VERSION}.dist-info/METADATA",
+        "botocore/data/endpoints.json",
+        "botocore/data/partitions.json",
+        "botocore/data/_retry.json",
+        "botocore/data/sdk-default-configuration.json",
+        "boto3/data/s3/2006-03-01/resources-1.json",
+    } <= names
+    # and the models of the services we call, without their docs-only examples
+    models = {name for name in names if name.startswith("botocore/data/") and name.count("/") > 2}
+    assert models == {
+        f"botocore/data/{service}/2020-01-01/service-2.json.gz"
+        for service in package.BUNDLED_AWS_SERVICES
+    }
+    # and no other service's resources
+    assert "boto3/data/dynamodb/2012-08-10/resources-1.json" not in names
 
 
 def test_package_holds_the_dependency_our_packages_the_fake_server_and_the_openapi_spec(
@@ -244,7 +381,7 @@ def test_main_prints_sizes_and_sha256_then_exits_non_zero_over_budget(
 ) -> None:
     # given a repo and a budget of a hundredth of a megabyte
     wheelhouse = tmp_path / "wheels"
-    make_wheel(wheelhouse)
+    make_wheelhouse(wheelhouse)
     repo = make_repo(tmp_path / "repo")
     output = tmp_path / "dist" / "lambda.zip"
 
@@ -268,37 +405,41 @@ def test_main_prints_sizes_and_sha256_then_exits_non_zero_over_budget(
     assert code == 1
     assert f"sha256       {sha256_of(output)}" in captured.out
     assert f"({output.stat().st_size} bytes)" in captured.out
+    assert "left out 2 unused AWS service models" in captured.out
     assert "over the budget" in captured.err
 
 
-def test_lambda_requirements_are_runtime_deps_and_the_aws_extra_without_boto3(
+def test_lambda_requirements_are_runtime_deps_and_the_whole_aws_extra(
     tmp_path: Path,
 ) -> None:
-    # given a pyproject whose aws extra has powertools and boto3
+    # given a pyproject whose aws extra has powertools and pinned boto3 and botocore,
+    # and a dev extra that names the project itself
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(
         "[project]\n"
         'name = "streakcore"\n'
         'dependencies = ["duckdb>=1.3", "httpx>=0.27"]\n'
         "[project.optional-dependencies]\n"
-        'aws = ["aws-lambda-powertools>=3.0", "boto3>=1.35", "BotoCore>=1.35"]\n'
-        'dev = ["pytest>=8"]\n'
+        'aws = ["aws-lambda-powertools>=3.0", "boto3>=1.35.69", "BotoCore>=1.35.69"]\n'
+        'dev = ["streakcore[aws]", "pytest>=8"]\n'
     )
 
-    # then the Lambda gets the runtime deps and powertools only
+    # then the Lambda gets the runtime deps and the aws extra, boto3 pin included
     assert package.lambda_requirements(pyproject) == [
         "duckdb>=1.3",
         "httpx>=0.27",
         "aws-lambda-powertools>=3.0",
+        "boto3>=1.35.69",
+        "BotoCore>=1.35.69",
     ]
 
 
-def test_the_real_pyproject_gives_duckdb_and_powertools_but_not_boto3() -> None:
+def test_the_real_pyproject_gives_duckdb_powertools_and_boto3_but_no_dev_tools() -> None:
     requirements = package.lambda_requirements(package.REPO_ROOT / "pyproject.toml")
     names = {package.requirement_name(requirement) for requirement in requirements}
 
-    assert {"duckdb", "pydantic", "aws-lambda-powertools"} <= names
-    assert not names & {"boto3", "botocore", "pytest", "streakcore"}
+    assert {"duckdb", "pydantic", "aws-lambda-powertools", "boto3"} <= names
+    assert not names & {"pytest", "moto", "streakcore"}
 
 
 @pytest.mark.parametrize(("arch", "machine"), [("x86_64", "x86_64"), ("arm64", "aarch64")])
@@ -325,21 +466,81 @@ def test_pip_command_targets_cpython_312_binary_wheels_without_bytecode(tmp_path
     assert command[-1] == "duckdb>=1.3"
 
 
-def test_boto3_pulled_in_by_a_dependency_is_removed_from_the_tree(tmp_path: Path) -> None:
-    # given an installed tree where something dragged in boto3
-    (tmp_path / "boto3").mkdir()
-    (tmp_path / "boto3" / "__init__.py").write_text("")
-    dist_info = tmp_path / "boto3-1.35.0.dist-info"
-    dist_info.mkdir()
-    (dist_info / "top_level.txt").write_text("boto3\n")
-    (tmp_path / "httpx").mkdir()
+@pytest.mark.parametrize(
+    ("name", "unused"),
+    [
+        ("botocore/data/s3/2006-03-01/service-2.json.gz", False),
+        ("botocore/data/sns/2010-03-31/paginators-1.json", False),
+        ("botocore/data/secretsmanager/2017-10-17/endpoint-rule-set-1.json.gz", False),
+        ("botocore/data/s3/2006-03-01/examples-1.json", True),
+        ("botocore/data/sts/2011-06-15/service-2.json.gz", True),
+        ("botocore/data/ec2/2016-11-15/service-2.json.gz", True),
+        ("botocore/data/endpoints.json", False),
+        ("botocore/data/_retry.json", False),
+        ("boto3/data/s3/2006-03-01/resources-1.json", False),
+        ("boto3/data/ec2/2016-11-15/resources-1.json", True),
+        ("botocore/client.py", False),
+        ("streakcore/data/ec2/notes.json", False),
+    ],
+)
+def test_which_aws_model_files_are_left_out(name: str, unused: bool) -> None:
+    assert package.is_unused_aws_model(name, package.BUNDLED_AWS_SERVICES) is unused
 
-    # when runtime-provided packages are removed
-    removed = package.removed_runtime_provided(tmp_path)
 
-    # then boto3 is gone and the rest stays
-    assert removed == ["boto3"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["httpx"]
+def test_a_build_fails_when_botocore_has_no_model_for_a_service_the_code_calls(
+    tmp_path: Path,
+) -> None:
+    # given an installed botocore without an sns model
+    tree = write_tree(tmp_path, fake_botocore_files(services=("s3", "secretsmanager")))
+    entries = {
+        path.relative_to(tree).as_posix(): path for path in tree.rglob("*") if path.is_file()
+    }
+
+    # when the unused models are left out, then the missing one is named
+    with pytest.raises(StreakError, match="no model for sns"):
+        package.without_unused_aws_models(entries, package.BUNDLED_AWS_SERVICES)
+
+
+# `boto3.client("s3")`, `session.client(service_name="sns")`, our `self._client("s3")`.
+CLIENT_CALL = re.compile(
+    r"""(?:client|resource)\(\s*(?:service_name\s*=\s*)?["']([a-z0-9-]+)["']"""
+)
+
+
+def services_called(roots: list[Path]) -> set[str]:
+    return {
+        match.group(1)
+        for root in roots
+        for source in root.rglob("*.py")
+        for match in CLIENT_CALL.finditer(source.read_text(encoding="utf-8"))
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "service"),
+    [
+        ('boto3.client("secretsmanager")', "secretsmanager"),
+        ("session.client('sns', config=config)", "sns"),
+        ('self._client("s3")', "s3"),
+        ('boto3.resource(\n    "dynamodb"\n)', "dynamodb"),
+        ('session.client(service_name="sqs")', "sqs"),
+    ],
+)
+def test_the_client_call_scan_sees_every_way_the_code_names_a_service(
+    tmp_path: Path, source: str, service: str
+) -> None:
+    (tmp_path / "adapter.py").write_text(f"def make(session, config):\n    return {source}\n")
+
+    assert services_called([tmp_path]) == {service}
+
+
+def test_the_zip_keeps_exactly_the_aws_models_of_the_clients_lib_and_lambda_make() -> None:
+    # given every AWS client the packaged code creates
+    called = services_called([package.REPO_ROOT / "lib", package.REPO_ROOT / "lambda"])
+
+    # then the package keeps a model for each, and none for a service nothing calls
+    assert called, "no AWS client calls found: has the scan stopped matching the code?"
+    assert called == package.BUNDLED_AWS_SERVICES
 
 
 def test_import_check_imports_the_handler_from_the_unzipped_tree(
@@ -354,6 +555,89 @@ def test_import_check_imports_the_handler_from_the_unzipped_tree(
 
     # then it loads, taking a measurable, finite time
     assert 0 <= seconds < 60
+
+
+# The fake boto3 never connects; the real build points the probe at a moto server.
+UNUSED_ENDPOINT = "http://127.0.0.1:9"
+KEPT = sorted(package.BUNDLED_AWS_SERVICES)
+
+
+def test_aws_check_reports_the_versions_and_services_of_the_boto3_in_the_zip(
+    two_builds: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    # given the built package, unzipped
+    tree = tmp_path / "tree"
+    zipfile.ZipFile(two_builds[0]).extractall(tree)
+
+    # when its boto3 makes clients and conditional writes in an isolated interpreter
+    check = aws_check(Path(sys.executable), tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
+
+    # then the report names the bundled versions and exactly the kept services
+    assert (check.boto3_version, check.botocore_version) == (FAKE_BOTO_VERSION,) * 2
+    assert check.services == tuple(KEPT)
+
+
+def test_aws_check_fails_when_the_bundled_boto3_ignores_conditional_writes(
+    tmp_path: Path,
+) -> None:
+    # given a boto3 whose PutObject overwrites whatever the conditions say
+    files = {**fake_boto3_files(honours_conditions=False), **fake_botocore_files(tuple(KEPT))}
+    tree = write_tree(tmp_path / "tree", files)
+
+    # when checked, then both ignored conditions are named
+    with pytest.raises(StreakError, match=r"if_none_match_refused.*stale_if_match_refused"):
+        aws_check(Path(sys.executable), tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
+
+
+def test_aws_check_fails_when_botocore_keeps_models_nothing_calls(tmp_path: Path) -> None:
+    # given an unpruned botocore
+    tree = write_tree(tmp_path / "tree", {**fake_boto3_files(), **fake_botocore_files()})
+
+    # when checked, then the extra models are counted and named
+    with pytest.raises(StreakError, match=r"2 models nothing calls \(dynamodb, sts\)"):
+        aws_check(Path(sys.executable), tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
+
+
+def test_aws_check_fails_when_a_client_cannot_be_made(tmp_path: Path) -> None:
+    # given a botocore without a model for sns
+    files = {**fake_boto3_files(), **fake_botocore_files(("s3", "secretsmanager"))}
+    tree = write_tree(tmp_path / "tree", files)
+
+    # when checked for the three kept services, then the probe's own error is shown
+    with pytest.raises(StreakError, match=r"(?s)failed against moto.*Unknown service: 'sns'"):
+        aws_check(Path(sys.executable), tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
+
+
+def test_aws_check_refuses_a_botocore_imported_from_outside_the_package(tmp_path: Path) -> None:
+    # given a probe report whose botocore came from another folder
+    report = {
+        "botocore_file": str(tmp_path / "elsewhere" / "botocore" / "__init__.py"),
+        "services": KEPT,
+        "if_none_match_refused": PRECONDITION_FAILED,
+        "stale_if_match_refused": PRECONDITION_FAILED,
+    }
+
+    # then that is the one problem found
+    problems = aws_problems(report, tmp_path / "tree", KEPT)
+    assert len(problems) == 1
+    assert "outside the package" in problems[0]
+
+
+def test_aws_probe_gets_dummy_credentials_and_nothing_from_the_callers_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a caller with a real-looking profile and key
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-key")
+
+    # when the probe's environment is made
+    environment = probe_environment(UNUSED_ENDPOINT, tmp_path)
+
+    # then it has the dummy key, the local endpoint, and no profile or config of the caller
+    assert environment["AWS_SECRET_ACCESS_KEY"] != "caller-key"
+    assert "AWS_PROFILE" not in environment
+    assert environment["AWS_ENDPOINT_URL"] == UNUSED_ENDPOINT
+    assert environment["AWS_CONFIG_FILE"].startswith(str(tmp_path))
 
 
 def test_import_check_fails_when_the_handler_needs_something_outside_the_zip(
