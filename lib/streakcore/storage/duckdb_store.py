@@ -111,6 +111,7 @@ def _started_by(param: str) -> str:
 
 
 _TZ_CACHE: dict[int, timezone] = {}
+_FACTS_COLUMNS = "activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s"
 
 
 def _offset_zone(minutes: int) -> timezone:
@@ -118,6 +119,12 @@ def _offset_zone(minutes: int) -> timezone:
     if zone is None:
         zone = _TZ_CACHE[minutes] = timezone(timedelta(minutes=minutes))
     return zone
+
+
+def _facts(rows: Sequence[tuple[Any, ...]]) -> list[RunFacts]:
+    """RunFacts from rows of `_FACTS_COLUMNS`."""
+    zone = _offset_zone
+    return [RunFacts(r[0], r[1].replace(tzinfo=zone(r[2])), r[3], r[4], r[5]) for r in rows]
 
 
 def _offset_minutes(value: datetime) -> int:
@@ -354,13 +361,12 @@ class RunStore:
     def run_facts(self, *, until: datetime | None = None) -> list[RunFacts]:
         """The live runs (started by `until`, if given) as cheap facts, in start order."""
         rows = self._con.execute(
-            "SELECT activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s "  # noqa: S608
+            f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
             f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
             "ORDER BY start_local - to_minutes(utc_offset_min)",
             [until],
         ).fetchall()
-        zone = _offset_zone
-        return [RunFacts(r[0], r[1].replace(tzinfo=zone(r[2])), r[3], r[4], r[5]) for r in rows]
+        return _facts(rows)
 
     def days(self, *, until: datetime | None = None) -> list[Day]:
         """Live runs added up per local date inside DuckDB (no per-run Python objects)."""
@@ -380,16 +386,14 @@ class RunStore:
             f"distance_m BETWEEN {float(lo)!r} AND {float(hi)!r}" for lo, hi in race_windows_m
         )
         rows = self._con.execute(
-            "SELECT activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s "  # noqa: S608
+            f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
             f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
             f"AND ({windows or 'FALSE'} OR distance_m = ("
             f"  SELECT max(distance_m) FROM activities "
             f"  WHERE deleted_at IS NULL AND {_started_by('$1')}))",
             [until],
         ).fetchall()
-        return [
-            RunFacts(r[0], r[1].replace(tzinfo=_offset_zone(r[2])), r[3], r[4], r[5]) for r in rows
-        ]
+        return _facts(rows)
 
     def local_dates(self, activity_ids: Sequence[str]) -> dict[str, date]:
         if not activity_ids:
