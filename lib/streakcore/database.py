@@ -269,7 +269,13 @@ class Database:
         with self._private_copy(fetched.path if fetched else None) as work:
             with RunStore.open(work) as store:
                 report = step(store)
-                generation = int(store.get_state(GENERATION_KEY, 0)) + 1
+                # Past anything already published too: after a restore of an older version
+                # the database's own count is behind stats.json, which would otherwise
+                # refuse every snapshot until the count caught up.
+                generation = (
+                    max(int(store.get_state(GENERATION_KEY, 0)), self._published_generation())
+                    + 1
+                )
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)
                 last_sync = last_sync_of(store)
@@ -297,6 +303,10 @@ class Database:
             db_etag=etag,
             last_sync=last_sync,
         )
+
+    def _published_generation(self) -> int:
+        documents = (self.stats_file(), self.sync_state())
+        return max((d.generation for d in documents if d is not None), default=0)
 
     def _remove_stale_work(self) -> None:
         """Working files a killed run left behind (a Lambda timeout skips `finally`); /tmp

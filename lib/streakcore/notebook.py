@@ -1,7 +1,9 @@
-"""The notebook API: `streakcore.open(path)`."""
+"""The notebook API: `streakcore.open(path)`, a local file or `s3://bucket/key.duckdb`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,15 +36,29 @@ def _rule(rule: str | RuleName | StreakRule | None, min_distance: str | float | 
 class StreakDB:
     """A read-only view of a streakcore database for exploration."""
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, *, on_close: Callable[[], None] | None = None) -> None:
         self.store = store
+        self._on_close = on_close or store.close
 
     @classmethod
-    def open(cls, path: str | Path) -> StreakDB:
-        return cls(RunStore.open(path, read_only=True))
+    def open(cls, path: str | Path, *, cache_dir: str | Path | None = None) -> StreakDB:
+        """A local file opened in place, or an `s3://` object downloaded into `cache_dir`
+        (default: the settings' default, /tmp/streakcore) and read from there. Nothing is
+        written back; boto3 finds the AWS credentials and region as usual."""
+        if not str(path).startswith("s3://"):
+            return cls(RunStore.open(path, read_only=True))
+        from streakcore.commands.common import open_read_only
+        from streakcore.settings import Settings
+
+        where = (
+            Path(cache_dir) if cache_dir is not None else Settings.model_fields["cache_dir"].default
+        )
+        stack = ExitStack()
+        store = stack.enter_context(open_read_only(str(path), cache_dir=where))
+        return cls(store, on_close=stack.close)
 
     def close(self) -> None:
-        self.store.close()
+        self._on_close()
 
     def __enter__(self) -> StreakDB:
         return self

@@ -407,3 +407,26 @@ def test_the_sync_downloads_nothing_when_this_container_wrote_the_latest_version
     # then its conditional GET found the cached copy current
     assert traffic.count("GetObject", "runs.duckdb", status=304) == 1
     assert "runs.duckdb" not in traffic.bytes_received
+
+
+@pytest.mark.usefixtures("aws")
+def test_a_sync_after_restoring_an_older_version_publishes_fresh_stats(tmp_path: Path) -> None:
+    # given three syncs, then the first version restored on top (the runbook's restore)
+    database = _container(tmp_path)
+    database.sync(_step(ListSource(_runs("a", date(2024, 5, 1), 2))), snapshot_rule=RULE)
+    first = s3_object_bytes("runs.duckdb")
+    for tag, month in (("b", 6), ("c", 7)):
+        database.sync(_step(ListSource(_runs(tag, date(2024, month, 1), 2))), snapshot_rule=RULE)
+    s3_client().put_object(Bucket=BUCKET, Key="runs.duckdb", Body=first)
+    published = database.stats_file()
+    assert published is not None
+
+    # when the next sync runs on the restored database
+    outcome = database.sync(_step(ListSource(_runs("d", date(2024, 8, 1), 1))), snapshot_rule=RULE)
+
+    # then stats.json describes the restored database plus the new run, not the old one
+    stats_file = database.stats_file()
+    assert stats_file is not None
+    assert outcome.generation > published.generation
+    assert stats_file.generation == outcome.generation
+    assert stats_file.snapshot.totals.runs == 3

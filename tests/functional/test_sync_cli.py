@@ -101,7 +101,7 @@ def test_sync_without_any_credentials_says_to_run_streak_auth(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["sync", "--db", "s3://bucket/runs.duckdb"],
+        ["sync", "--db", "s3://bucket-only"],
         ["sync", "--budget", "0"],
         ["sync", "--refetch-splits"],
     ],

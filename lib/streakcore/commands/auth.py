@@ -24,7 +24,19 @@ def register(subparsers: Subparsers) -> None:
         "STREAK_SMASHRUN_CLIENT_ID and STREAK_SMASHRUN_CLIENT_SECRET; SmashRun redirects "
         "back to http://127.0.0.1:$STREAK_SMASHRUN_REDIRECT_PORT/callback (default 8765). "
         "Tokens are kept in $STREAK_TOKEN_FILE (default ~/.config/streakcore/tokens.json, "
-        "readable by you only) and refreshed by the syncs.",
+        "readable by you only) and refreshed by the syncs; with --secret-id (or "
+        "$STREAK_TOKEN_SECRET_ID) they go to AWS Secrets Manager instead.",
+    )
+    parser.add_argument(
+        "--secret-id",
+        metavar="ARN_OR_NAME",
+        help="save the tokens in this Secrets Manager secret instead of the token file: the "
+        "SmashRun OAuth secret Terraform creates empty (terraform output -raw "
+        "smashrun_oauth_secret_arn), from which the deployed sync reads and refreshes them. "
+        "Set STREAK_TOKEN_SECRET_ID to the same id for terminal syncs: SmashRun rotates the "
+        "refresh token, so a copy kept anywhere else stops working after the next refresh. "
+        "Needs AWS credentials allowed secretsmanager:PutSecretValue (and the secret's KMS "
+        "key); an ARN also gives the region (default: $STREAK_TOKEN_SECRET_ID)",
     )
     parser.add_argument(
         "--no-browser", action="store_true", help="print the authorisation URL, do not open it"
@@ -40,13 +52,23 @@ def register(subparsers: Subparsers) -> None:
 
 
 def token_store_for(settings: Settings) -> TokenStore:
-    """Where the terminal keeps tokens: the one place that choice is made."""
+    """Where the terminal keeps tokens, the one place that choice is made: the Secrets
+    Manager secret when one is named (the deployed sync's own), else the token file."""
+    if settings.token_secret_id:
+        from streakcore.commands.common import secrets_client
+        from streakcore.storage.secrets_manager import SecretsManagerTokenStore
+
+        secret_id = settings.token_secret_id
+        return SecretsManagerTokenStore(secrets_client(secret_id), secret_id)
     from streakcore.storage.token_file import FileTokenStore
 
     return FileTokenStore(settings.token_file)
 
 
 def describe(store: TokenStore) -> str:
+    secret_id = getattr(store, "secret_id", None)
+    if secret_id is not None:
+        return f"Secrets Manager secret {secret_id}"
     path = getattr(store, "path", None)
     return str(path) if path is not None else type(store).__name__
 

@@ -10,6 +10,7 @@ from streakcore.commands.common import (
     add_db_arg,
     add_rule_args,
     load_settings,
+    open_read_store,
     parse_as_of,
     rule_of,
 )
@@ -35,11 +36,10 @@ def run_badge(args: argparse.Namespace) -> int:
     from streakcore.domain.days import group_days, qualifying_days
     from streakcore.domain.streaks import current_streak, find_streaks, today_in
     from streakcore.render.badge_svg import badge_for
-    from streakcore.storage.duckdb_store import RunStore
 
     settings = load_settings(args)
     as_of = parse_as_of(args.as_of, settings.timezone)
-    with RunStore.open(settings.db, read_only=True) as store:
+    with open_read_store(settings) as store:
         days = group_days(store.run_facts(until=as_of))
     streaks = find_streaks(qualifying_days(days, rule_of(settings)))
     current = current_streak(streaks, today_in(as_of, settings.zone))

@@ -17,6 +17,7 @@ from streakcore.commands.common import (
     add_json_arg,
     add_rule_args,
     load_settings,
+    open_read_store,
     parse_as_of,
     rule_of,
 )
@@ -48,7 +49,6 @@ def run_check(args: argparse.Namespace) -> int:
     from streakcore.commands.sync import run_incremental
     from streakcore.domain.days import group_days
     from streakcore.domain.evening_check import evening_check
-    from streakcore.storage.duckdb_store import RunStore
 
     settings = load_settings(args)
     now = parse_as_of(args.as_of, settings.timezone)
@@ -63,7 +63,7 @@ def run_check(args: argparse.Namespace) -> int:
                 f"streak: warning: sync failed ({exc}); checking the runs already stored",
                 file=sys.stderr,
             )
-    with RunStore.open(settings.db, read_only=True) as store:
+    with open_read_store(settings) as store:
         days = group_days(store.run_facts(until=now))
     result = evening_check(days, rule=rule_of(settings), now=now, tz=settings.zone)
     print(result.model_dump_json(indent=2) if args.json else result.message)

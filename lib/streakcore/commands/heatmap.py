@@ -13,6 +13,7 @@ from streakcore.commands.common import (
     add_db_arg,
     add_rule_args,
     load_settings,
+    open_read_store,
     parse_as_of,
     rule_of,
 )
@@ -67,13 +68,12 @@ def run_heatmap(args: argparse.Namespace) -> int:
     from streakcore.domain.streaks import current_streak, find_streaks, today_in
     from streakcore.domain.units import format_distance, metres_to_miles
     from streakcore.render.heatmap_svg import heatmap_svg, year_range
-    from streakcore.storage.duckdb_store import RunStore
 
     settings = load_settings(args)
     rule = rule_of(settings)
     as_of = parse_as_of(args.as_of, settings.timezone)
     today = today_in(as_of, settings.zone)
-    with RunStore.open(settings.db, read_only=True) as store:
+    with open_read_store(settings) as store:
         days = group_days(store.run_facts(until=as_of))
     counted = qualifying_days(days, rule)
     streak_dates = {d.local_date for d in counted}

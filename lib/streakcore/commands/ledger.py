@@ -8,7 +8,13 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from streakcore.commands.common import Subparsers, add_db_arg, load_settings, rule_of
+from streakcore.commands.common import (
+    Subparsers,
+    add_db_arg,
+    load_settings,
+    open_read_store,
+    rule_of,
+)
 from streakcore.commands.heatmap import write_output
 from streakcore.domain.ledger import LedgerRow
 from streakcore.domain.rules import RuleName
@@ -78,14 +84,13 @@ def ledger_csv(rows: Sequence[LedgerRow]) -> str:
 def run_ledger(args: argparse.Namespace) -> int:
     from streakcore.domain.days import group_days
     from streakcore.domain.ledger import ledger
-    from streakcore.storage.duckdb_store import RunStore
 
     first = parse_date(args.first, "--from")
     last = parse_date(args.last, "--to")
     if first is not None and last is not None and last < first:
         raise ConfigError(f"--to {last} is before --from {first}")
     settings = load_settings(args)
-    with RunStore.open(settings.db, read_only=True) as store:
+    with open_read_store(settings) as store:
         days = group_days(store.run_facts())
     rows = ledger(days, rule_of(settings), first=first, last=last)
     if args.csv or args.output:

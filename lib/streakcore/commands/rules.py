@@ -10,6 +10,7 @@ from streakcore.commands.common import (
     add_db_arg,
     add_json_arg,
     load_settings,
+    open_read_store,
     parse_as_of,
 )
 from streakcore.domain.stats import RulesBody
@@ -44,11 +45,10 @@ def run_rules(args: argparse.Namespace) -> int:
     from streakcore.domain.stats import rules_body
     from streakcore.domain.streaks import today_in
     from streakcore.stats_query import last_sync_of
-    from streakcore.storage.duckdb_store import RunStore
 
     settings = load_settings(args)
     as_of = parse_as_of(args.as_of, settings.timezone)
-    with RunStore.open(settings.db, read_only=True) as store:
+    with open_read_store(settings) as store:
         runs = store.run_facts(until=as_of)
         last_sync = last_sync_of(store)
     comparison = compare_rules(

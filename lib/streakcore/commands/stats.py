@@ -12,6 +12,7 @@ from streakcore.commands.common import (
     add_json_arg,
     add_rule_args,
     load_settings,
+    open_read_store,
     parse_as_of,
     rule_of,
 )
@@ -39,13 +40,12 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from streakcore.notebook import StreakDB
     from streakcore.stats_query import stats_from_store
 
     settings = load_settings(args)
     as_of = parse_as_of(args.as_of, settings.timezone)
-    with StreakDB.open(settings.db) as db:
-        body = stats_from_store(db.store, rule=rule_of(settings), as_of=as_of, tz=settings.zone)
+    with open_read_store(settings) as store:
+        body = stats_from_store(store, rule=rule_of(settings), as_of=as_of, tz=settings.zone)
     if args.json:
         print(body.model_dump_json(indent=2))
     else:
@@ -59,8 +59,8 @@ def run_streaks(args: argparse.Namespace) -> int:
     from streakcore.notebook import StreakDB
 
     settings = load_settings(args)
-    with StreakDB.open(settings.db) as db:
-        rows = db.streaks(rule_of(settings)).limit(max(args.top, 0)).fetchall()
+    with open_read_store(settings) as store:
+        rows = StreakDB(store).streaks(rule_of(settings)).limit(max(args.top, 0)).fetchall()
     if args.json:
         keys = ("start", "end", "days", "distance_m", "runs")
         print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))

@@ -1,18 +1,26 @@
-"""`streak sync`: bring the local database up to date with SmashRun.
+"""`streak sync`: bring the database up to date with SmashRun.
 
 The composition root of a terminal sync: settings -> token store -> SmashRun source ->
 run store, wired here and nowhere else (`streak demo` and `streak check` reuse it).
+
+A local file is synced in place. An `s3://` database goes through the same sync path as
+the Lambda's (`Database.sync`): download, sync a private copy, upload only if nobody else
+replaced the object meanwhile (else run again on theirs), publish `stats.json`,
+`sync_state.json` and `health.json`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from streakcore.commands.common import Subparsers, add_db_arg, add_json_arg, load_settings
 from streakcore.errors import ConfigError, StreakError
@@ -21,6 +29,7 @@ from streakcore.settings import Settings
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from streakcore.database import DbLocation, SyncStep
     from streakcore.ports import TokenStore
     from streakcore.storage.duckdb_store import RunStore
     from streakcore.sync import SyncOptions, SyncProgress, SyncReport
@@ -35,8 +44,12 @@ def register(subparsers: Subparsers) -> None:
         help="fetch new, changed and deleted runs from SmashRun",
         description="Fetch the runs uploaded or edited since the last sync (with their mile "
         "splits), and mark the ones deleted at SmashRun. A long backfill stops cleanly when "
-        "its time budget runs out; the next sync carries on where it stopped. "
-        "Exit code: 0 done or stopped by the budget, 1 SmashRun trouble, 2 bad setup.",
+        "its time budget runs out; the next sync carries on where it stopped. With "
+        "--db s3://bucket/key.duckdb it syncs the deployed database the way the Lambda does: "
+        "a private copy, uploaded only if nobody replaced the object meanwhile (else it runs "
+        "again on theirs), with stats.json and health.json beside it. "
+        "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
+        "Exit code: 0 done or stopped by the budget, 1 SmashRun or S3 trouble, 2 bad setup.",
     )
     add_db_arg(parser)
     add_json_arg(parser)
@@ -71,21 +84,45 @@ def run_sync(args: argparse.Namespace) -> int:
         full=args.full, refetch_splits=args.refetch_splits, concurrency=settings.sync_concurrency
     )
     with _progress_for(show=not args.json and sys.stdout.isatty()) as progress:
-        report = sync_database(settings, budget_s=budget_s, options=options, progress=progress)
+        result = sync_database(settings, budget_s=budget_s, options=options, progress=progress)
     if args.json:
-        print(report.model_dump_json(indent=2))
+        print(json.dumps(result.body(), indent=2))
     else:
-        print_report(report)
-    return 0 if report.error is None else 1
+        print_report(result.report)
+        if result.uploaded_to is not None:
+            print(upload_line(result))
+    return 0 if result.report.error is None else 1
 
 
 def run_incremental(settings: Settings) -> str:
     """An incremental sync of `settings.db` for another command (`streak check`): a
     one-line report, or StreakError when the sync failed."""
-    report = sync_database(settings)
+    result = sync_database(settings)
+    report = result.report
     if report.error is not None and report.status == "failed":
         raise StreakError(report.error)
-    return summary_line(report)
+    line = summary_line(report)
+    if result.uploaded_to is not None:
+        line += f"; {upload_line(result)}"
+    return line
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """A finished terminal sync: the report, and for a database on S3 where it went."""
+
+    report: SyncReport
+    uploaded_to: str | None = None
+    """The object's URL when the database lives on S3."""
+    attempts: int = 1
+    """Rounds the S3 sync path ran: more than one when another writer got in first."""
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = self.report.model_dump(mode="json")
+        if self.uploaded_to is not None:
+            body["uploaded_to"] = self.uploaded_to
+            body["attempts"] = self.attempts
+        return body
 
 
 def sync_database(
@@ -94,22 +131,35 @@ def sync_database(
     budget_s: float | None = None,
     options: SyncOptions | None = None,
     progress: SyncProgress | None = None,
-) -> SyncReport:
-    """Open the local database in `settings.db` and sync it."""
+) -> SyncResult:
+    """Sync the database in `settings.db`: a local file in place, an `s3://` object
+    through the Lambda's sync path."""
     from streakcore.commands.auth import token_store_for
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.database import parse_db_location
 
-    path = local_db_path(settings.db)
+    location = parse_db_location(settings.db)
     token_store = token_store_for(settings)
-    with RunStore.open(path) as store:
-        return sync_into(
-            store,
-            settings,
-            token_store=token_store,
-            budget_s=settings.sync_budget_s if budget_s is None else budget_s,
-            options=options,
-            progress=progress,
-        )
+    with sync_step(
+        settings,
+        token_store=token_store,
+        budget_s=settings.sync_budget_s if budget_s is None else budget_s,
+        options=options,
+        progress=progress,
+    ) as step:
+        if location.is_s3:
+            return _sync_on_s3(settings, location, step)
+        from streakcore.storage.duckdb_store import RunStore
+
+        with RunStore.open(Path(settings.db).expanduser()) as store:
+            return SyncResult(report=step(store))
+
+
+def _sync_on_s3(settings: Settings, location: DbLocation, step: SyncStep[SyncReport]) -> SyncResult:
+    from streakcore.commands.common import sync_database_on_s3
+
+    database, url = sync_database_on_s3(location, settings.cache_dir)
+    outcome = database.sync(step, snapshot_rule=settings.streak_rule)
+    return SyncResult(report=outcome.report, uploaded_to=url, attempts=outcome.attempts)
 
 
 def sync_into(
@@ -123,6 +173,33 @@ def sync_into(
     clock: Callable[[], datetime] | None = None,
 ) -> SyncReport:
     """Wire SmashRun (from the settings) to `store` and run one sync."""
+    with sync_step(
+        settings,
+        token_store=token_store,
+        budget_s=budget_s,
+        options=options,
+        progress=progress,
+        clock=clock,
+    ) as step:
+        return step(store)
+
+
+@contextmanager
+def sync_step(
+    settings: Settings,
+    *,
+    token_store: TokenStore,
+    budget_s: float,
+    options: SyncOptions | None = None,
+    progress: SyncProgress | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[SyncStep[SyncReport]]:
+    """SmashRun wired up for one sync, as a step to run against a store.
+
+    The S3 path may run the step again after a conflict; every round shares the one
+    deadline and request budget. SmashRun is opened before any database is touched, so
+    missing credentials stop the sync before it downloads (or marks anything degraded).
+    """
     from streakcore.ports import Deadline
     from streakcore.smashrun import RequestBudget, open_source
     from streakcore.sync import SyncOptions, sync
@@ -131,28 +208,24 @@ def sync_into(
         raise ConfigError("--budget must be a positive number of seconds")
     deadline = Deadline(budget_s)
     budget = RequestBudget(settings.requests_per_hour)
+    chosen = options or SyncOptions(concurrency=settings.sync_concurrency)
     source = open_source(settings, token_store=token_store, deadline=deadline, budget=budget)
-    try:
+
+    def step(store: RunStore) -> SyncReport:
         return sync(
             source,
             store,
             deadline=deadline,
             clock=clock or _utc_now,
-            options=options or SyncOptions(concurrency=settings.sync_concurrency),
+            options=chosen,
             ledger=budget,
             progress=progress,
         )
+
+    try:
+        yield step
     finally:
         source.close()
-
-
-def local_db_path(db: str) -> Path:
-    if "://" in db:
-        raise ConfigError(
-            f"`streak sync` writes a local DuckDB file, not {db!r}: pass --db PATH (the "
-            "Lambda syncs the database on S3: POST /sync)"
-        )
-    return Path(db).expanduser()
 
 
 def _utc_now() -> datetime:
@@ -168,6 +241,11 @@ def summary_line(report: SyncReport) -> str:
     if report.backlog:
         line += f"; {report.backlog} runs still waiting for splits (run `streak sync` again)"
     return line
+
+
+def upload_line(result: SyncResult) -> str:
+    retried = f" after {result.attempts} attempts" if result.attempts > 1 else ""
+    return f"uploaded to {result.uploaded_to}{retried}"
 
 
 def print_report(report: SyncReport) -> None:
