@@ -17,7 +17,7 @@ from pathlib import Path
 from bench.table import Row
 
 SECTIONS: tuple[str, ...] = (
-    "requests",
+    "request_counts",
     "backfill_time",
     "bulk_load",
     "stats",

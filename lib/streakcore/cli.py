@@ -7,6 +7,7 @@ module only parses, dispatches and turns errors into one-line messages.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -37,9 +38,31 @@ def _version() -> str:
     return f"streak {__version__}"
 
 
+class _WarningLine(logging.Handler):
+    """Library warnings (e.g. a health document that could not be written) reach the
+    terminal as one `streak: warning:` line each, on whatever stderr is at the time."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.setFormatter(logging.Formatter("streak: warning: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr)
+
+
+_WARNINGS = _WarningLine()
+
+
+def _report_warnings() -> None:
+    logger = logging.getLogger("streakcore")
+    if _WARNINGS not in logger.handlers:
+        logger.addHandler(_WARNINGS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _report_warnings()
     try:
         code: int = args.run(args)
     except (ConfigError, StoreError) as exc:

@@ -273,8 +273,7 @@ class Database:
                 # the database's own count is behind stats.json, which would otherwise
                 # refuse every snapshot until the count caught up.
                 generation = (
-                    max(int(store.get_state(GENERATION_KEY, 0)), self._published_generation())
-                    + 1
+                    max(int(store.get_state(GENERATION_KEY, 0)), self._published_generation()) + 1
                 )
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)

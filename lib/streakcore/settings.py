@@ -25,6 +25,17 @@ def default_token_file() -> Path:
     return Path.home() / ".config" / "streakcore" / "tokens.json"
 
 
+def default_cache_dir() -> Path:
+    """Lambda's scratch directory there (its only writable place); elsewhere the user's own
+    cache directory, so other users of a shared machine cannot plant files in it."""
+    import os
+
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return Path("/tmp/streakcore")  # noqa: S108 - Lambda's only writable directory
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "streakcore"
+
+
 def resolve_timezone(name: str) -> ZoneInfo:
     """An IANA zone, or a ConfigError that says what to write instead."""
     try:
@@ -86,7 +97,9 @@ class Settings(BaseSettings):
     )
     sync_concurrency: int = Field(default=4, ge=1, le=16)
     requests_per_hour: int = Field(default=240, ge=1, description="client-side request budget")
-    cache_dir: Path = Field(default=Path("/tmp/streakcore"))  # noqa: S108 - Lambda's only writable dir
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir, description="downloaded s3:// databases, by ETag"
+    )
     sns_topic_arn: str | None = None
 
     @field_validator("min_distance")

@@ -149,3 +149,14 @@ def test_a_bad_environment_setting_is_reported_as_such(
     code = main(["stats", "--db", str(db_path)])
     assert code == 2
     assert "rule" in capsys.readouterr().err
+
+
+def test_library_warnings_reach_the_terminal_as_one_line(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    main(["stats", "--db", str(db_path), "--json"])
+    capsys.readouterr()
+    logging.getLogger("streakcore.database").warning("could not record health.json: boom")
+    assert capsys.readouterr().err == "streak: warning: could not record health.json: boom\n"

@@ -76,7 +76,7 @@ class SecretsManagerTokenStore:
             )
         except (ClientError, BotoCoreError) as exc:
             raise TokenStoreError(
-                f"could not store the rotated SmashRun tokens in secret {self.secret_id} "
+                f"could not store the SmashRun tokens in secret {self.secret_id} "
                 f"({_code(exc)}): check the role's secretsmanager:PutSecretValue permission"
             ) from None
 

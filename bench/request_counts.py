@@ -1,0 +1,112 @@
+"""Requests a sync costs against the fake SmashRun, counted by the fake, vs the floor.
+
+The floor of a first sync of n runs: ceil(n/100) search pages + n splits calls (one per
+run: a run without GPS is only known to have none once asked) + ceil(n/100) pages of
+the id sweep. Later syncs: 1 search page, 1 splits call per new run, and the sweep.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from bench.sync_harness import (
+    NOW,
+    api_requests,
+    by_kind,
+    describe,
+    kind_of,
+    next_day_run,
+    pages,
+    repeated,
+    sync_once,
+    uploaded_runs,
+)
+from bench.table import Row
+from streakcore.commands.demo import request_floor
+from streakcore.errors import StreakError
+from streakcore.storage.duckdb_store import RunStore
+from streakcore.sync import SyncStatus
+from streakcore.testing import FakeSmashRun, RecordedRequest, decade_athlete
+
+DAY_S = 86_400.0
+RESUME_BUDGET_S = 0.25
+"""Far too short for a decade of runs: the backfill has to resume many times."""
+MAX_RESUMES = 500
+
+
+def _measured(fake: FakeSmashRun, store: RunStore) -> list[RecordedRequest]:
+    fake.reset_requests()
+    sync_once(fake, store)
+    return api_requests(fake)
+
+
+def _row(
+    name: str, asked: list[RecordedRequest], floor: int, floor_name: str, note: str = ""
+) -> Row:
+    return Row(
+        "requests", name, len(asked), "", floor_name, floor, "= floor", len(asked) == floor,
+        f"asked {describe(by_kind(asked))}; repeated within the sync: {len(repeated(asked))}"
+        + (f"; {note}" if note else ""),
+    )  # fmt: skip
+
+
+def _resumed_backfill(tmp: Path) -> tuple[list[RecordedRequest], list[int]]:
+    """Syncs under `RESUME_BUDGET_S` until one finishes: every request, and each sync's
+    share of them."""
+    with (
+        FakeSmashRun(decade_athlete(NOW), clock=lambda: NOW) as fake,
+        RunStore.open(tmp / "resumed.duckdb") as store,
+    ):
+        per_sync: list[int] = []
+        for _ in range(MAX_RESUMES):
+            report = sync_once(fake, store, budget_s=RESUME_BUDGET_S)
+            per_sync.append(report.requests)
+            if report.status is SyncStatus.SUCCESS:
+                return api_requests(fake), per_sync
+    raise StreakError(f"the resumed backfill did not finish in {MAX_RESUMES} syncs")
+
+
+def run() -> list[Row]:
+    athlete = decade_athlete(NOW)
+    n = uploaded_runs(athlete)
+    without_splits = sum(1 for run in athlete.runs if not run.splits_mi)
+    with tempfile.TemporaryDirectory() as tmp:
+        with (
+            FakeSmashRun(athlete, clock=lambda: NOW) as fake,
+            RunStore.open(Path(tmp) / "runs.duckdb") as store,
+        ):
+            backfill = _measured(fake, store)
+            # A day later, the day's run has been uploaded.
+            fake.advance(DAY_S)
+            payload, splits_mi = next_day_run(athlete)
+            fake.add_activity(payload, splits_mi)
+            incremental = _measured(fake, store)
+            idle = _measured(fake, store)
+        resumed, per_sync = _resumed_backfill(Path(tmp))
+    repeats = repeated(resumed)
+    repeated_kinds = Counter(kind_of(path) for _, path, _ in repeats)
+    sweep = pages(n + 1)
+    return [
+        _row(f"full backfill, {n:,} runs (10 years)", backfill, request_floor(n),
+             f"{pages(n)} search + {n:,} splits + {pages(n)} id sweep",
+             f"the splits floor includes the {without_splits} treadmill and manual runs, "
+             "which only answer with no splits once asked"),
+        _row("incremental day, 1 new run", incremental, 1 + 1 + sweep,
+             f"1 search + 1 splits + {sweep} id sweep"),
+        _row("idle re-sync", idle, 1 + sweep, f"1 search + {sweep} id sweep"),
+        Row("requests", "resumed backfill: requests repeated across syncs", len(repeats), "",
+            "requests asked in all", len(resumed), "0", not repeats,
+            f"{len(per_sync)} syncs of {RESUME_BUDGET_S} s each; same method+path+query asked "
+            "twice counts once per distinct request"
+            + (f" ({describe(repeated_kinds)})" if repeats else "")
+            + "; no re-read is expected: each page, batch of splits and sweep page is "
+            "committed with the checkpoint that skips it next time, and the frozen clock "
+            "never makes a new search due while the backlog drains"),
+        Row("requests", "resumed backfill: total requests", len(resumed), "",
+            "floor of the full backfill", request_floor(n), "= floor",
+            len(resumed) == request_floor(n),
+            f"asked {describe(by_kind(resumed))}; the syncs' own reports add up to "
+            f"{sum(per_sync):,}; requests per sync: min {min(per_sync)}, max {max(per_sync)}"),
+    ]  # fmt: skip
