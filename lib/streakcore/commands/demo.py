@@ -108,8 +108,7 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
         f"is {floor:,}: search pages + one splits call per run + the id sweep)."
     )
-    pictures = _draw(db, now=now, tz=athlete.home_tz)
-    console.print(f"Drew {' and '.join(str(p) for p in pictures)} (open them in a browser).")
+    _draw(db, now=now, tz=athlete.home_tz)
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
     return 0 if report.error is None else 1
 

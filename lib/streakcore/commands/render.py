@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from streakcore.domain.records import PeriodTotal, RunRecord
-from streakcore.domain.stats import StatsBody
+from streakcore.domain.stats import StatsBody, format_instant
 from streakcore.domain.streaks import StreakStatus
 from streakcore.domain.units import format_distance, format_duration
 
@@ -92,8 +92,8 @@ def stats_table(body: StatsBody) -> Table:
     table.add_row("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)")
     rule = body.rule
     table.add_row("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}")
-    table.add_row("As of", f"{body.as_of.isoformat()} ({body.timezone})")
-    table.add_row("Last sync", body.last_sync.isoformat() if body.last_sync else "never")
+    table.add_row("As of", f"{format_instant(body.as_of)} ({body.timezone})")
+    table.add_row("Last sync", format_instant(body.last_sync) if body.last_sync else "never")
     return table
 
 
