@@ -35,7 +35,14 @@ from zoneinfo import ZoneInfo
 
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import RulesBody, StatsBody, render_rules, render_stats
-from streakcore.errors import ConfigError, StoreConflict, StoreError, StoreNotFound, StreakError
+from streakcore.errors import (
+    BlobStoreError,
+    ConfigError,
+    StoreConflict,
+    StoreError,
+    StoreNotFound,
+    StreakError,
+)
 from streakcore.materialised_stats import (
     BACKUP_SUFFIX,
     HEALTH_KEY,
@@ -231,18 +238,25 @@ class Database:
         try:
             outcome = self._sync_with_retries(step, snapshot_rule)
         except Exception as exc:
-            self._record_health(started, type(exc).__name__, None)
+            # When the store itself failed (a missing bucket, no network), health.json is
+            # probably out of reach too: try, but the sync's own error says it all.
+            quiet = isinstance(exc, BlobStoreError)
+            self._record_health(started, type(exc).__name__, None, quiet=quiet)
             raise
         failed = str(outcome.report.status) == FAILED_STATUS
         self._record_health(started, "SyncFailed" if failed else None, outcome.last_sync)
         return outcome
 
-    def _record_health(self, at: datetime, failure: str | None, last_sync: datetime | None) -> None:
+    def _record_health(
+        self, at: datetime, failure: str | None, last_sync: datetime | None, *, quiet: bool = False
+    ) -> None:
         try:
             record_health(self.blobs, at=at, failure=failure, last_sync=last_sync)
         except StreakError as exc:
             # The sync's own outcome matters more than its health note; say so and go on.
-            logger.warning("could not record health.json: %s", exc)
+            logger.log(
+                logging.DEBUG if quiet else logging.WARNING, "could not record health.json: %s", exc
+            )
 
     def _sync_with_retries(self, step: SyncStep[Report], rule: StreakRule) -> SyncOutcome[Report]:
         self._remove_stale_work()

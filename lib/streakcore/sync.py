@@ -6,49 +6,46 @@ Gather -> pure merge -> apply, in three resumable phases that form one cycle:
    first run or with `full`), newest first. New and changed summaries are stored at once
    (the streak needs only the summary); those whose split inputs changed join the backlog.
 2. splits: the backlog's splits, fetched on `concurrency` threads while the search goes
-   on, stored a batch at a time by the main thread.
+   on (`sync_splits`), stored a batch at a time by the main thread.
 3. sweep: every page of `/search/ids`, to find runs deleted at SmashRun (each confirmed
    one by one before it is marked deleted) and runs the search never showed us.
 
-Each page or batch is one transaction that carries the checkpoint (phase, page, backlog)
-with it, so a stop at any point — the time budget, a rate limit, an outage, a crash —
-resumes without repeating a request that succeeded and without losing anything.
+What a page, a batch or a sweep changes is decided by the pure core in `sync_plan`; this
+module gathers and applies. Each page or batch is one transaction that carries the
+checkpoint (phase, page, backlog) with it, so a stop at any point — the time budget, a rate
+limit, an outage, a crash — resumes without repeating a request that succeeded and without
+losing anything.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from streakcore.domain.models import Split, SplitUnit
-from streakcore.errors import (
-    SmashRunAuthError,
-    SmashRunError,
-    SmashRunNotFound,
-    SmashRunRateLimited,
-    StoreError,
-    StreakError,
-)
-from streakcore.ports import (
-    ActivitySource,
-    Deadline,
-    RejectedPayload,
-    RequestLedger,
-    SearchPage,
-)
+from streakcore.domain.models import SplitUnit
+from streakcore.errors import SmashRunNotFound, SmashRunRateLimited, StoreError, StreakError
+from streakcore.ports import ActivitySource, Deadline, RequestLedger, SearchPage
 from streakcore.stats_query import LAST_SYNC_KEY
-from streakcore.storage.duckdb_store import Batch, QuarantinedPayload, RunStore, StoredActivity
+from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.sync_plan import (
+    SWEEP_SAMPLE,
+    Checkpoint,
+    PageMerge,
+    SweepPlan,
+    merge_page,
+    next_search,
+    payload_digest,
+    plan_sweep,
+)
+from streakcore.sync_splits import Failed, Fetched, Gone, SplitFetcher, outcome_id, rows_to_store
 
 log = logging.getLogger(__name__)
 
@@ -56,15 +53,7 @@ CHECKPOINT_KEY = "sync_checkpoint"
 LEDGER_KEY = "request_budget"
 ATTEMPT_KEY = "last_sync_attempt"
 
-OVERLAP = timedelta(days=1)
-"""Searched again each time: covers clock skew and uploads that land while we search."""
-SEARCH_INTERVAL_WHILE_BEHIND = timedelta(hours=1)
-"""While a backlog drains, look for new runs at most this often (each look is a request)."""
 BATCH_SIZE = 50
-MAX_SPLIT_FAILURES = 3
-"""Split fetches that may fail in one run before we call it an outage and stop."""
-SWEEP_SAMPLE = 3
-"""Deletions confirmed first when a sweep says surprisingly many runs are gone."""
 
 
 class SyncStatus(StrEnum):
@@ -89,59 +78,6 @@ class SyncReport(BaseModel):
     warnings: list[str] = []
 
 
-class SearchPass(BaseModel):
-    from_date: AwareDatetime | None
-    started_at: AwareDatetime
-    next_page: int = 0
-
-
-class Sweep(BaseModel):
-    """The pages of `/search/ids` read so far; the list ends at the first short page."""
-
-    pages: dict[int, list[str]] = {}
-    end: int | None = None
-
-    def complete(self) -> bool:
-        return self.end is not None and all(p in self.pages for p in range(self.end + 1))
-
-    def next_pages(self, expected: int, width: int) -> list[int]:
-        """Up to `width` pages still to read, lowest first, up to the end if it is known,
-        else up to the `expected` number of pages (and one past the furthest read)."""
-        if self.end is not None:
-            limit = self.end + 1
-        else:
-            limit = max(expected, max(self.pages, default=-1) + 2)
-        return [p for p in range(limit) if p not in self.pages][: max(1, width)]
-
-    def add(self, number: int, ids: list[str], page_size: int) -> None:
-        self.pages[number] = ids
-        if len(ids) < page_size and (self.end is None or number < self.end):
-            self.end = number
-
-    def seen(self) -> list[str]:
-        last = self.end if self.end is not None else max(self.pages, default=-1)
-        return [i for p in sorted(self.pages) if p <= last for i in self.pages[p]]
-
-
-class Checkpoint(BaseModel):
-    """Where the cycle stands; stored in sync_state under `CHECKPOINT_KEY`."""
-
-    watermark: AwareDatetime | None = None
-    """Start of the last search pass that finished: the next one asks from here."""
-    last_search_at: AwareDatetime | None = None
-    search: SearchPass | None = None
-    backlog: list[str] = []
-    sweep_due: bool = False
-    sweep: Sweep | None = None
-    rejected: dict[str, str] = {}
-    """Id -> digest of the payload we quarantined for it: the same payload is not
-    quarantined twice, and the sweep does not fetch it again."""
-
-    def caught_up(self) -> bool:
-        idle = self.search is None and self.sweep is None
-        return idle and not self.backlog and not self.sweep_due
-
-
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     full: bool = False
@@ -161,92 +97,6 @@ class SyncProgress(Protocol):
 Clock = Callable[[], datetime]
 
 
-# -- the pure core ----------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class PageMerge:
-    upserts: list[StoredActivity] = field(default_factory=list)
-    needs_splits: list[str] = field(default_factory=list)
-    quarantined: list[QuarantinedPayload] = field(default_factory=list)
-    accepted_ids: list[str] = field(default_factory=list)
-    rejected: dict[str, str] = field(default_factory=dict)
-    """Id -> payload digest of each rejected item that names its id."""
-
-
-def merge_page(
-    page: SearchPage,
-    fingerprints: Mapping[str, str],
-    *,
-    rejected: Mapping[str, str] | None = None,
-    refetch_splits: bool = False,
-) -> PageMerge:
-    """Decide what a page changes: unchanged runs are skipped, edited ones re-stored, and
-    only those whose split inputs changed (or that are new) need a splits request. A
-    payload already quarantined (`rejected`: id -> digest) is not quarantined again."""
-    known = rejected or {}
-    merge = PageMerge()
-    for item in page.accepted:
-        activity_id = item.activity.activity_id
-        merge.accepted_ids.append(activity_id)
-        stored = fingerprints.get(activity_id)
-        if stored == item.fingerprint and not refetch_splits:
-            continue
-        merge.upserts.append(StoredActivity(item.activity, item.fingerprint, item.payload, None))
-        if refetch_splits or not item.keeps_splits_of(stored):
-            merge.needs_splits.append(activity_id)
-    for bad in page.rejected:
-        digest = payload_digest(bad.payload)
-        if bad.activity_id is not None:
-            if known.get(bad.activity_id) == digest:
-                continue
-            merge.rejected[bad.activity_id] = digest
-        merge.quarantined.append(_quarantine(bad))
-    return merge
-
-
-def payload_digest(payload: str) -> str:
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True, slots=True)
-class SweepPlan:
-    candidates: list[str]
-    """Stored runs the sweep did not list: deleted once SmashRun confirms (404)."""
-    unknown: list[str]
-    """Listed runs we do not have: fetched one by one."""
-    sample_first: bool
-    """So many candidates that a few are confirmed before the rest are looked at."""
-    trusted: bool
-    warning: str | None = None
-
-
-def plan_sweep(seen: Sequence[str], live: set[str], quarantined: set[str]) -> SweepPlan:
-    listed = set(seen)
-    if not listed and live:
-        return SweepPlan(
-            [], [], sample_first=False, trusted=False,
-            warning=f"SmashRun listed no activities while {len(live)} are stored; "
-            "nothing was marked deleted",
-        )  # fmt: skip
-    candidates = sorted(live - listed)
-    unknown = [i for i in dict.fromkeys(seen) if i not in live and i not in quarantined]
-    many = len(candidates) > max(SWEEP_SAMPLE, len(live) // 10)
-    return SweepPlan(candidates, unknown, sample_first=many, trusted=True)
-
-
-def _quarantine(rejected: RejectedPayload) -> QuarantinedPayload:
-    return QuarantinedPayload(
-        source=rejected.source,
-        reason=rejected.reason,
-        payload=rejected.payload,
-        activity_id=rejected.activity_id,
-    )
-
-
-# -- the shell --------------------------------------------------------------------------------
-
-
 class _OutOfTime(Exception):
     """The time budget ran out; everything done so far is committed."""
 
@@ -259,129 +109,6 @@ class _Tally:
     deleted: int = 0
     batches: int = 0
     warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class _Fetched:
-    row: StoredActivity
-    splits: list[Split]
-    rejected: list[RejectedPayload]
-
-
-@dataclass(frozen=True, slots=True)
-class _Skipped:
-    row: StoredActivity
-
-
-@dataclass(frozen=True, slots=True)
-class _Gone:
-    row: StoredActivity
-
-
-@dataclass(frozen=True, slots=True)
-class _Failed:
-    row: StoredActivity
-    error: SmashRunError
-
-
-_Outcome = _Fetched | _Skipped | _Gone | _Failed
-
-
-class _SplitFetcher:
-    """Fetches splits on a thread pool while the main thread searches and writes.
-
-    Runs are submitted once their summary is committed (so splits never land before the
-    run they belong to) and outcomes are taken in submission order and stored a batch at
-    a time by the main thread only: DuckDB is written from one thread.
-    """
-
-    def __init__(self, sync: _Sync, pool: ThreadPoolExecutor) -> None:
-        self._sync = sync
-        self._pool = pool
-        self.stop = threading.Event()
-        self._queue: deque[Future[_Outcome]] = deque()
-        self._latest: dict[str, StoredActivity] = {}
-        self._ready: list[_Fetched | _Gone] = []
-        self._failures: list[_Failed] = []
-        self.first_error: SmashRunError | None = None
-        self.done = 0
-
-    def submit(self, rows: Iterable[StoredActivity]) -> None:
-        for row in rows:
-            self._latest[row.activity.activity_id] = row
-            self._queue.append(self._pool.submit(self._fetch, row))
-
-    def _fetch(self, row: StoredActivity) -> _Outcome:
-        if self.stop.is_set() or self._sync.out_of_time():
-            return _Skipped(row)
-        activity_id = row.activity.activity_id
-        try:
-            splits: list[Split] = []
-            rejected: list[RejectedPayload] = []
-            for unit in self._sync.options.split_units:
-                result = self._sync.source.splits(activity_id, unit)
-                splits.extend(result.splits)
-                if result.rejected is not None:
-                    rejected.append(result.rejected)
-            return _Fetched(row, splits, rejected)
-        except SmashRunNotFound:
-            return _Gone(row)
-        except SmashRunError as exc:
-            return _Failed(row, exc)
-        except BaseException:
-            self.stop.set()
-            raise
-
-    def collect(self, *, wait: bool, after_error: bool = False) -> None:
-        """Store finished outcomes in order (all of them, when `wait`).
-
-        `after_error`: another error is already on its way up; keep what can be kept and
-        let that error be the one reported.
-        """
-        while self._queue and (wait or self._queue[0].done()):
-            future = self._queue.popleft()
-            try:
-                outcome = future.result()
-            except StreakError:
-                if after_error:
-                    continue
-                raise
-            if outcome.row is not self._latest[_id_of(outcome)]:
-                continue  # superseded: the run was edited meanwhile and is fetched again
-            if isinstance(outcome, _Failed):
-                self._failed(outcome)
-            elif isinstance(outcome, _Fetched | _Gone):
-                self._ready.append(outcome)
-                self.done += 1
-                if len(self._ready) >= self._sync.options.batch_size:
-                    self.flush()
-        if wait:
-            self.flush()
-
-    def _failed(self, failure: _Failed) -> None:
-        self._failures.append(failure)
-        self.first_error = self.first_error or failure.error
-        stops_all = isinstance(failure.error, SmashRunRateLimited | SmashRunAuthError)
-        if stops_all or len(self._failures) >= MAX_SPLIT_FAILURES:
-            self.stop.set()
-
-    def flush(self) -> None:
-        # Checked again here: the search may have stored a newer summary since collecting.
-        ready = [o for o in self._ready if o.row is self._latest[_id_of(o)]]
-        self._ready = []
-        if ready or self._failures:
-            self._sync.apply_splits(ready, self._failures)
-        self._sync.report_splits_progress(self.done)
-
-    def abandon(self) -> None:
-        """After a failed write: let the pool wind down without touching the store again."""
-        self.stop.set()
-        self._queue.clear()
-        self._ready = []
-
-
-def _id_of(outcome: _Outcome) -> str:
-    return outcome.row.activity.activity_id
 
 
 class _Sync:
@@ -457,14 +184,14 @@ class _Sync:
 
     def _cycle(self, pool: ThreadPoolExecutor) -> None:
         cp = self.checkpoint
-        now = self.clock()
-        resuming_full = cp.search is not None and cp.search.from_date is None
-        if self.options.full and not resuming_full:
-            cp.search = SearchPass(from_date=None, started_at=now)
-        elif cp.search is None and self._time_to_search(now):
-            from_date = cp.watermark - OVERLAP if cp.watermark is not None else None
-            cp.search = SearchPass(from_date=from_date, started_at=now)
-        fetcher = _SplitFetcher(self, pool)
+        cp.search = next_search(cp, self.clock(), full=self.options.full)
+        fetcher = SplitFetcher(
+            self.source,
+            pool,
+            self,
+            units=self.options.split_units,
+            batch_size=self.options.batch_size,
+        )
         try:
             if cp.backlog:
                 self._check_time()
@@ -474,7 +201,7 @@ class _Sync:
             self._search_phase(fetcher)
             fetcher.collect(wait=True)
             self._raise_split_failure(fetcher)
-            if cp.search is None and not cp.backlog and (cp.sweep_due or cp.sweep is not None):
+            if cp.sweep_ready():
                 self._sweep_phase(fetcher, pool)
                 # Runs the sweep found that the search had not shown us still need splits.
                 fetcher.collect(wait=True)
@@ -488,16 +215,10 @@ class _Sync:
             fetcher.collect(wait=True, after_error=True)
             raise
 
-    def _raise_split_failure(self, fetcher: _SplitFetcher) -> None:
+    def _raise_split_failure(self, fetcher: SplitFetcher) -> None:
         if fetcher.first_error is not None:
             raise fetcher.first_error
         self._check_time()
-
-    def _time_to_search(self, now: datetime) -> bool:
-        cp = self.checkpoint
-        if cp.caught_up() or cp.last_search_at is None:
-            return True
-        return now - cp.last_search_at >= SEARCH_INTERVAL_WHILE_BEHIND
 
     def out_of_time(self) -> bool:
         # Whatever the budget, one batch gets done: a run that commits nothing would leave
@@ -510,7 +231,7 @@ class _Sync:
 
     # -- phase 1: search -------------------------------------------------------------------------
 
-    def _search_phase(self, fetcher: _SplitFetcher) -> None:
+    def _search_phase(self, fetcher: SplitFetcher) -> None:
         cp = self.checkpoint
         if cp.search is None:
             return
@@ -522,10 +243,7 @@ class _Sync:
             page = self.source.search(cp.search.from_date, cp.search.next_page)
             merge = merge_page(page, fingerprints, rejected=cp.rejected, refetch_splits=refetch)
             if page.size < self.source.page_size:
-                cp.watermark = cp.search.started_at
-                cp.last_search_at = self.clock()
-                cp.search = None
-                cp.sweep_due = True
+                cp.end_search(self.clock())
             else:
                 cp.search.next_page += 1
             self._store_merge(merge, fetcher)
@@ -534,47 +252,23 @@ class _Sync:
             self._report_progress("search", pages, None)
             fetcher.collect(wait=False)
 
-    def _store_merge(self, merge: PageMerge, fetcher: _SplitFetcher) -> None:
+    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher) -> None:
         """Commit a merged page with the checkpoint it leads to, then queue its splits."""
-        cp = self.checkpoint
-        waiting = set(cp.backlog)
-        if merge.needs_splits:
-            cp.backlog = list(dict.fromkeys([*cp.backlog, *merge.needs_splits]))
-        if merge.accepted_ids or merge.rejected:
-            accepted = set(merge.accepted_ids)
-            merged = {**cp.rejected, **merge.rejected}
-            cp.rejected = {i: d for i, d in merged.items() if i not in accepted}
+        to_fetch = self.checkpoint.record_merge(merge)
         self._apply(
             Batch(activities=merge.upserts, quarantined=merge.quarantined),
             runs=len(merge.upserts),
         )
-        # A run edited while its splits were on their way is fetched again: the later
-        # answer is applied last, with the summary it belongs to.
-        fetch = set(merge.needs_splits) | {
-            s.activity.activity_id for s in merge.upserts if s.activity.activity_id in waiting
-        }
-        fetcher.submit(s for s in merge.upserts if s.activity.activity_id in fetch)
+        fetcher.submit(to_fetch)
 
-    # -- phase 2: splits (on the fetcher's threads) ------------------------------------------------
+    # -- phase 2: splits (fetched on the fetcher's threads, stored here) -------------------------
 
-    def apply_splits(
-        self, outcomes: Sequence[_Fetched | _Gone], failures: Sequence[_Failed]
-    ) -> None:
-        cp = self.checkpoint
-        finished = {_id_of(o) for o in outcomes}
-        failed = {_id_of(f) for f in failures} - finished
-        rows: list[StoredActivity] = []
-        quarantined: list[QuarantinedPayload] = []
-        for outcome in outcomes:
-            if isinstance(outcome, _Gone):
-                continue  # the sweep confirms deletions; nothing to store meanwhile
-            row = outcome.row
-            splits = [] if outcome.rejected else outcome.splits
-            rows.append(StoredActivity(row.activity, row.fingerprint, row.payload, splits))
-            quarantined.extend(_quarantine(r) for r in outcome.rejected)
-        # A failing run goes to the back of the queue so it cannot hold up the others.
-        kept = [i for i in cp.backlog if i not in finished and i not in failed]
-        cp.backlog = kept + [i for i in cp.backlog if i in failed]
+    def apply_splits(self, outcomes: Sequence[Fetched | Gone], failures: Sequence[Failed]) -> None:
+        rows, quarantined = rows_to_store(outcomes)
+        self.checkpoint.settle_splits(
+            finished={outcome_id(o) for o in outcomes},
+            failed={outcome_id(f) for f in failures},
+        )
         self._apply(Batch(activities=rows, quarantined=quarantined))
         self.tally.splits_stored += sum(len(r.splits or ()) for r in rows)
 
@@ -583,11 +277,9 @@ class _Sync:
 
     # -- phase 3: sweep ---------------------------------------------------------------------------
 
-    def _sweep_phase(self, fetcher: _SplitFetcher, pool: ThreadPoolExecutor) -> None:
+    def _sweep_phase(self, fetcher: SplitFetcher, pool: ThreadPoolExecutor) -> None:
         cp = self.checkpoint
-        sweep = cp.sweep or Sweep()
-        cp.sweep = sweep
-        cp.sweep_due = False
+        sweep = cp.start_sweep()
         live = self.store.live_ids()
         # Pages certain to be full (nothing deleted) are asked together; the rest in turn.
         expected_pages = len(live) // self.source.page_size + 1
@@ -621,7 +313,7 @@ class _Sync:
         cp.sweep = None
         self._apply(Batch())
 
-    def _reconcile(self, plan: SweepPlan, fetcher: _SplitFetcher) -> None:
+    def _reconcile(self, plan: SweepPlan, fetcher: SplitFetcher) -> None:
         candidates = plan.candidates
         if plan.sample_first:
             sample = candidates[:SWEEP_SAMPLE]
@@ -640,7 +332,7 @@ class _Sync:
             self._check_time()
             self._take_detail(activity_id, fetcher)
 
-    def _confirm_gone(self, activity_id: str, fetcher: _SplitFetcher) -> bool:
+    def _confirm_gone(self, activity_id: str, fetcher: SplitFetcher) -> bool:
         self._check_time()
         try:
             page = self.source.activity(activity_id)
@@ -649,7 +341,7 @@ class _Sync:
         self._store_page(page, fetcher)
         return False
 
-    def _take_detail(self, activity_id: str, fetcher: _SplitFetcher) -> None:
+    def _take_detail(self, activity_id: str, fetcher: SplitFetcher) -> None:
         try:
             page = self.source.activity(activity_id)
         except SmashRunNotFound:
@@ -657,7 +349,7 @@ class _Sync:
         self._store_page(page, fetcher, requested_id=activity_id)
 
     def _store_page(
-        self, page: SearchPage, fetcher: _SplitFetcher, requested_id: str | None = None
+        self, page: SearchPage, fetcher: SplitFetcher, requested_id: str | None = None
     ) -> None:
         merge = merge_page(page, self.store.fingerprints(), rejected=self.checkpoint.rejected)
         if requested_id is not None and page.rejected and not page.accepted:
@@ -666,9 +358,7 @@ class _Sync:
         self._store_merge(merge, fetcher)
 
     def _delete(self, ids: Sequence[str]) -> None:
-        cp = self.checkpoint
-        gone = set(ids)
-        cp.backlog = [i for i in cp.backlog if i not in gone]
+        self.checkpoint.forget(ids)
         self._apply(Batch(deleted_ids=list(ids)))
         self.tally.deleted += len(ids)
 
@@ -722,7 +412,7 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
     if not wanted:
         return {}
     fingerprints = store.fingerprints()
-    payloads = _payloads(store, wanted)
+    payloads = store.stored_payloads(wanted)
     return {
         a.activity_id: StoredActivity(
             a, fingerprints[a.activity_id], payloads.get(a.activity_id), None
@@ -730,19 +420,6 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         for a in store.activities()
         if a.activity_id in wanted
     }
-
-
-def _payloads(store: RunStore, ids: set[str]) -> dict[str, str | None]:
-    import duckdb
-
-    try:
-        rows = store.connection.execute(
-            "SELECT activity_id, payload FROM activities WHERE activity_id IN (SELECT unnest($1))",
-            [sorted(ids)],
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise StoreError(f"could not read pending activities: {exc}") from exc
-    return {r[0]: r[1] for r in rows}
 
 
 def _iso(value: datetime) -> str:

@@ -298,7 +298,7 @@ def test_a_crash_at_any_step_leaves_the_old_or_the_new_database_and_the_next_syn
     elif step == "backup":
         blobs = CrashingBlobs(s3, "copy", "runs.duckdb.backup")
     elif step == "publish stats":
-        blobs = CrashingBlobs(s3, "read", "stats.json")
+        blobs = CrashingBlobs(s3, "replace", "stats.json")
     else:
         _cut_uploads_of(s3, "runs.duckdb")
     with pytest.raises((SystemExit, BlobStoreError)):

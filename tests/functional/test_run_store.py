@@ -224,3 +224,29 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode != 0
     assert "in use by another process" in out.stderr
+
+
+def test_stored_payloads_are_read_back_by_id_and_runs_without_one_are_left_out(
+    tmp_path: Path,
+) -> None:
+    # given: runs stored with a payload, one without, and one of them deleted since
+    with_payload, without_payload, deleted, unasked = daily_runs("2024-01-01", 4)
+    with RunStore.open(tmp_path / "runs.duckdb") as store:
+        store.apply(
+            Batch(
+                activities=[
+                    StoredActivity(a, "fp", f'{{"activityId": "{a.activity_id}"}}')
+                    for a in (with_payload, deleted, unasked)
+                ]
+                + [StoredActivity(without_payload, "fp", None)]
+            )
+        )
+        store.apply(Batch(deleted_ids=[deleted.activity_id]))
+        # when: asking for some of them, twice over, and for an id never stored
+        asked = [with_payload, without_payload, deleted, with_payload]
+        payloads = store.stored_payloads([*(a.activity_id for a in asked), "never-stored"])
+        # then: each payload on file comes back under its id, and nothing else does
+        assert payloads == {
+            a.activity_id: f'{{"activityId": "{a.activity_id}"}}' for a in (with_payload, deleted)
+        }
+        assert store.stored_payloads([]) == {}

@@ -405,6 +405,24 @@ class RunStore:
         ).fetchall()
         return {r[0]: r[1] for r in rows}
 
+    def stored_payloads(self, activity_ids: Iterable[str]) -> dict[str, str]:
+        """The SmashRun payload kept for each of `activity_ids` (deleted runs too); runs
+        stored without one, or not stored at all, are left out."""
+        ids = sorted(set(activity_ids))
+        if not ids:
+            return {}
+        try:
+            rows = self._con.execute(
+                "SELECT activity_id, payload FROM activities "
+                "WHERE activity_id IN (SELECT unnest($1)) AND payload IS NOT NULL",
+                [ids],
+            ).fetchall()
+        except duckdb.Error as exc:
+            raise StoreError(
+                f"could not read payloads from {self.path or 'the database'}: {exc}"
+            ) from exc
+        return {r[0]: r[1] for r in rows}
+
     def latest_start(self, *, until: datetime | None = None) -> datetime | None:
         row = self._con.execute(
             "SELECT start_local, utc_offset_min FROM activities "  # noqa: S608

@@ -1,0 +1,193 @@
+"""The sync's split fetcher: splits asked for on a thread pool while the search goes on.
+
+Runs are submitted once their summary is committed (so splits never land before the run
+they belong to) and outcomes are taken in submission order and handed, a batch at a time,
+to the sync on the main thread only: DuckDB is written from one thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from streakcore.domain.models import Split, SplitUnit
+from streakcore.errors import (
+    SmashRunAuthError,
+    SmashRunError,
+    SmashRunNotFound,
+    SmashRunRateLimited,
+    StreakError,
+)
+from streakcore.ports import ActivitySource, RejectedPayload
+from streakcore.storage.duckdb_store import QuarantinedPayload, StoredActivity
+from streakcore.sync_plan import quarantine_record
+
+MAX_SPLIT_FAILURES = 3
+"""Split fetches that may fail in one run before we call it an outage and stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    row: StoredActivity
+    splits: list[Split]
+    rejected: list[RejectedPayload]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Not asked: the fetcher was stopped or the time ran out first."""
+
+    row: StoredActivity
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """SmashRun no longer has the run (404)."""
+
+    row: StoredActivity
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    row: StoredActivity
+    error: SmashRunError
+
+
+Outcome = Fetched | Skipped | Gone | Failed
+
+
+def outcome_id(outcome: Outcome) -> str:
+    return outcome.row.activity.activity_id
+
+
+def rows_to_store(
+    outcomes: Sequence[Fetched | Gone],
+) -> tuple[list[StoredActivity], list[QuarantinedPayload]]:
+    """The rows (summary with its new splits) and quarantined payloads a batch stores."""
+    rows: list[StoredActivity] = []
+    quarantined: list[QuarantinedPayload] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Gone):
+            continue  # the sweep confirms deletions; nothing to store meanwhile
+        row = outcome.row
+        splits = [] if outcome.rejected else outcome.splits
+        rows.append(StoredActivity(row.activity, row.fingerprint, row.payload, splits))
+        quarantined.extend(quarantine_record(r) for r in outcome.rejected)
+    return rows, quarantined
+
+
+class SplitsSink(Protocol):
+    """What the fetcher needs from the sync that owns it."""
+
+    def out_of_time(self) -> bool:
+        """Called from the pool's threads too."""
+        ...
+
+    def apply_splits(self, outcomes: Sequence[Fetched | Gone], failures: Sequence[Failed]) -> None:
+        """Store a batch; called on the main thread only."""
+        ...
+
+    def report_splits_progress(self, done: int) -> None: ...
+
+
+class SplitFetcher:
+    """Fetches splits on `pool` and hands what came back to `sink` in submission order."""
+
+    def __init__(
+        self,
+        source: ActivitySource,
+        pool: ThreadPoolExecutor,
+        sink: SplitsSink,
+        *,
+        units: tuple[SplitUnit, ...],
+        batch_size: int,
+    ) -> None:
+        self._source = source
+        self._pool = pool
+        self._sink = sink
+        self._units = units
+        self._batch_size = batch_size
+        self.stop = threading.Event()
+        self._queue: deque[Future[Outcome]] = deque()
+        self._latest: dict[str, StoredActivity] = {}
+        self._ready: list[Fetched | Gone] = []
+        self._failures: list[Failed] = []
+        self.first_error: SmashRunError | None = None
+        self.done = 0
+
+    def submit(self, rows: Iterable[StoredActivity]) -> None:
+        for row in rows:
+            self._latest[row.activity.activity_id] = row
+            self._queue.append(self._pool.submit(self._fetch, row))
+
+    def _fetch(self, row: StoredActivity) -> Outcome:
+        if self.stop.is_set() or self._sink.out_of_time():
+            return Skipped(row)
+        activity_id = row.activity.activity_id
+        try:
+            splits: list[Split] = []
+            rejected: list[RejectedPayload] = []
+            for unit in self._units:
+                result = self._source.splits(activity_id, unit)
+                splits.extend(result.splits)
+                if result.rejected is not None:
+                    rejected.append(result.rejected)
+            return Fetched(row, splits, rejected)
+        except SmashRunNotFound:
+            return Gone(row)
+        except SmashRunError as exc:
+            return Failed(row, exc)
+        except BaseException:
+            self.stop.set()
+            raise
+
+    def collect(self, *, wait: bool, after_error: bool = False) -> None:
+        """Store finished outcomes in order (all of them, when `wait`).
+
+        `after_error`: another error is already on its way up; keep what can be kept and
+        let that error be the one reported.
+        """
+        while self._queue and (wait or self._queue[0].done()):
+            future = self._queue.popleft()
+            try:
+                outcome = future.result()
+            except StreakError:
+                if after_error:
+                    continue
+                raise
+            if outcome.row is not self._latest[outcome_id(outcome)]:
+                continue  # superseded: the run was edited meanwhile and is fetched again
+            if isinstance(outcome, Failed):
+                self._failed(outcome)
+            elif isinstance(outcome, Fetched | Gone):
+                self._ready.append(outcome)
+                self.done += 1
+                if len(self._ready) >= self._batch_size:
+                    self.flush()
+        if wait:
+            self.flush()
+
+    def _failed(self, failure: Failed) -> None:
+        self._failures.append(failure)
+        self.first_error = self.first_error or failure.error
+        stops_all = isinstance(failure.error, SmashRunRateLimited | SmashRunAuthError)
+        if stops_all or len(self._failures) >= MAX_SPLIT_FAILURES:
+            self.stop.set()
+
+    def flush(self) -> None:
+        # Checked again here: the search may have stored a newer summary since collecting.
+        ready = [o for o in self._ready if o.row is self._latest[outcome_id(o)]]
+        self._ready = []
+        if ready or self._failures:
+            self._sink.apply_splits(ready, self._failures)
+        self._sink.report_splits_progress(self.done)
+
+    def abandon(self) -> None:
+        """After a failed write: let the pool wind down without touching the store again."""
+        self.stop.set()
+        self._queue.clear()
+        self._ready = []
