@@ -18,11 +18,11 @@ if TYPE_CHECKING:
     from streakcore.notebook import StreakDB
 
 
-def open(path: str = "runs.duckdb", **kwargs: Any) -> StreakDB:
-    """Open a streakcore DuckDB file read-only for exploration."""
-    from streakcore.notebook import StreakDB
+def open(path: str | None = None, **kwargs: Any) -> StreakDB:
+    """Open a streakcore DuckDB file (or `s3://` object) read-only; default: STREAK_DB."""
+    from streakcore.notebook import StreakDB, _settings
 
-    return StreakDB.open(path, **kwargs)
+    return StreakDB.open(path if path is not None else _settings().db, **kwargs)
 
 
 __all__ = ["__version__", "open"]

@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+from pydantic import ValidationError
 
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
-from streakcore.domain.units import METRES_PER_MILE, parse_distance
-from streakcore.settings import local_timezone_name, resolve_timezone
+from streakcore.domain.units import parse_distance
+from streakcore.errors import ConfigError
+from streakcore.settings import Settings, resolve_timezone
 from streakcore.stats_query import stats_from_store
 from streakcore.storage.duckdb_store import RunStore
 
@@ -23,14 +25,28 @@ _QUALIFIES = {
 }
 
 
+def _settings() -> Settings:
+    """The STREAK_* settings, read when a notebook call needs a default."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"bad STREAK_* setting {where}: {first['msg']}") from None
+
+
 def _rule(rule: str | RuleName | StreakRule | None, min_distance: str | float | None) -> StreakRule:
+    """An explicit rule, else the arguments on top of STREAK_RULE / STREAK_MIN_DISTANCE."""
     if isinstance(rule, StreakRule):
         return rule
+    base = _settings().streak_rule if rule is None or min_distance is None else StreakRule()
     if isinstance(min_distance, str):
         minimum = parse_distance(min_distance)
+    elif min_distance is not None:
+        minimum = float(min_distance)
     else:
-        minimum = METRES_PER_MILE if min_distance is None else float(min_distance)
-    return StreakRule(name=RuleName(rule or RuleName.USRSA), min_distance_m=minimum)
+        minimum = base.min_distance_m
+    return StreakRule(name=RuleName(rule) if rule else base.name, min_distance_m=minimum)
 
 
 class StreakDB:
@@ -43,16 +59,13 @@ class StreakDB:
     @classmethod
     def open(cls, path: str | Path, *, cache_dir: str | Path | None = None) -> StreakDB:
         """A local file opened in place, or an `s3://` object downloaded into `cache_dir`
-        (default: the settings' default, /tmp/streakcore) and read from there. Nothing is
-        written back; boto3 finds the AWS credentials and region as usual."""
+        (default: STREAK_CACHE_DIR, else the user's cache directory) and read from there.
+        Nothing is written back; boto3 finds the AWS credentials and region as usual."""
         if not str(path).startswith("s3://"):
             return cls(RunStore.open(path, read_only=True))
         from streakcore.commands.common import open_read_only
-        from streakcore.settings import Settings
 
-        where = (
-            Path(cache_dir) if cache_dir is not None else Settings.model_fields["cache_dir"].default
-        )
+        where = Path(cache_dir) if cache_dir is not None else _settings().cache_dir
         stack = ExitStack()
         store = stack.enter_context(open_read_only(str(path), cache_dir=where))
         return cls(store, on_close=stack.close)
@@ -78,8 +91,12 @@ class StreakDB:
         tz: str | None = None,
         min_distance: str | float | None = None,
     ) -> StatsBody:
-        """The `/stats` body as a model (`.model_dump()` for a dict)."""
-        zone = resolve_timezone(tz or local_timezone_name())
+        """The `/stats` body as a model (`.model_dump()` for a dict).
+
+        Defaults come from the STREAK_* settings, as in the terminal: the home zone from
+        STREAK_TIMEZONE, the rule from STREAK_RULE and STREAK_MIN_DISTANCE.
+        """
+        zone = resolve_timezone(tz or _settings().timezone)
         return stats_from_store(
             self.store,
             rule=_rule(rule, min_distance),

@@ -92,3 +92,26 @@ def test_open_on_a_missing_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(StoreNotFound, match="streak sync"):
         streakcore.open(str(tmp_path / "nope.duckdb"))
     assert not (tmp_path / "nope.duckdb").exists()
+
+
+def test_stats_defaults_come_from_the_streak_settings(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAK_TIMEZONE", "Asia/Tokyo")
+    monkeypatch.setenv("STREAK_RULE", "strict")
+    monkeypatch.setenv("STREAK_MIN_DISTANCE", "2km")
+    with streakcore.open(str(db_path)) as db:
+        body = db.stats()
+        explicit = db.stats(rule="any", tz="UTC", min_distance="1mi")
+    assert body.timezone == "Asia/Tokyo"
+    assert (body.rule.name, body.rule.min_distance_m) == (RuleName.STRICT, 2000.0)
+    assert (explicit.timezone, explicit.rule.name) == ("UTC", RuleName.ANY)
+    assert explicit.rule.min_distance_m == pytest.approx(1609.344)
+
+
+def test_open_without_a_path_opens_streak_db(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAK_DB", str(db_path))
+    with streakcore.open() as db:
+        assert db.store.path == db_path

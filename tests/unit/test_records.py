@@ -10,7 +10,7 @@ from helpers import daily_runs, mile_splits, run
 from streakcore.domain.days import group_days
 from streakcore.domain.models import Split
 from streakcore.domain.records import (
-    biggest_period,
+    biggest_periods,
     eddington_km,
     eddington_miles,
     fastest_mile,
@@ -101,7 +101,7 @@ def test_period_totals_use_local_dates_and_iso_weeks() -> None:
     assert weeks == {"2024-W52": 1, "2025-W01": 2}
     years = {p.period: p.distance_m for p in period_totals(group_days(runs), "year")}
     assert years["2025"] == pytest.approx(4 * METRES_PER_MILE)
-    best = biggest_period(group_days(runs), "month")
+    best = biggest_periods(group_days(runs))["month"]
     assert best is not None
     assert best.period == "2025-01"
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import NEW_YORK_SUMMER, NEW_YORK_WINTER, TOKYO, at, daily_runs, run
-from streakcore.domain.days import group_days, qualifying_days
+from streakcore.domain.days import Day, group_days, qualifying_days
 from streakcore.domain.models import Activity
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import compute_stats
@@ -88,13 +88,20 @@ def test_dst_change_days_are_ordinary_consecutive_days(
     ],
 )
 def test_rule_table(miles_per_run: list[float], rule: StreakRule, qualifies: bool) -> None:
-    assert rule.qualifies([m * METRES_PER_MILE for m in miles_per_run]) is qualifies
+    day = Day(
+        date(2024, 5, 1),
+        tuple(run("2024-05-01", m, at=f"{7 + i:02d}:00") for i, m in enumerate(miles_per_run)),
+    )
+    assert day.qualifies(rule) is qualifies
+    assert bool(qualifying_days(group_days(day.activities), rule)) is qualifies
 
 
 def test_a_custom_minimum_is_respected() -> None:
     rule = StreakRule(name=RuleName.USRSA, min_distance_m=2000)
-    assert not rule.qualifies([1999.0])
-    assert rule.qualifies([1000.0, 1000.0])
+    short = Day(date(2024, 5, 1), (run("2024-05-01", 1999.0 / METRES_PER_MILE),))
+    two = Day(date(2024, 5, 1), (run("2024-05-01", 0.63), run("2024-05-01", 0.63, at="18:00")))
+    assert not short.qualifies(rule)
+    assert two.qualifies(rule)
 
 
 def test_at_seven_with_no_run_yet_today_the_streak_is_at_risk_and_keeps_its_length() -> None:

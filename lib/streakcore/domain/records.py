@@ -146,10 +146,6 @@ def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
     ]
 
 
-def biggest_period(days: Iterable[Day], period: str) -> PeriodTotal | None:
-    return max(period_totals(days, period), key=lambda p: p.distance_m, default=None)
-
-
 def biggest_periods(days: Sequence[Day]) -> dict[str, PeriodTotal | None]:
     """The biggest week, month and year by distance, in one pass over the days."""
     weeks: dict[tuple[int, int], list[float]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,22 +31,3 @@ class StreakRule(BaseModel):
 
     name: RuleName = RuleName.USRSA
     min_distance_m: float = Field(default=METRES_PER_MILE, ge=0)
-
-    def qualifies(self, distances_m: Sequence[float]) -> bool:
-        """Does a day with runs of these distances count?"""
-        if not distances_m:
-            return False
-        if self.name is RuleName.ANY:
-            return True
-        if self.name is RuleName.STRICT:
-            return max(distances_m) >= self.min_distance_m
-        return sum(distances_m) >= self.min_distance_m
-
-    def margin_m(self, distances_m: Sequence[float]) -> float:
-        """How far over (positive) or short of (negative) the minimum a day is."""
-        if self.name is RuleName.STRICT:
-            best = max(distances_m, default=0.0)
-            return best - self.min_distance_m
-        if self.name is RuleName.ANY:
-            return sum(distances_m) if distances_m else -self.min_distance_m
-        return sum(distances_m) - self.min_distance_m

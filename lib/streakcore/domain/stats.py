@@ -63,10 +63,11 @@ def minimum_key(min_distance_m: float) -> str:
 
 
 def format_instant(value: datetime) -> str:
-    """ISO 8601 to the second; UTC is written with Z."""
+    """ISO 8601 to the second. An instant in UTC itself is written with Z; one in a zone
+    that happens to be at +00:00 (London in winter) keeps its offset, like any other."""
     value = value.replace(microsecond=0)
-    if value.utcoffset() is not None and value.utcoffset() == UTC.utcoffset(None):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is UTC or (isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key == "UTC"):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return value.isoformat()
 
 

@@ -109,8 +109,3 @@ def longest_streak(streaks: Iterable[Streak]) -> Streak | None:
         if best is None or streak.days >= best.days:
             best = streak
     return best
-
-
-def top_streaks(streaks: Iterable[Streak], n: int) -> list[Streak]:
-    """The n longest streaks, longest first; ties by recency."""
-    return sorted(streaks, key=lambda s: (s.days, s.end), reverse=True)[:n]

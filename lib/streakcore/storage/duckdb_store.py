@@ -504,11 +504,6 @@ class RunStore:
         ).fetchall()
         return {r[0] for r in rows}
 
-    def ids_with_splits(self) -> set[str]:
-        return {
-            r[0] for r in self._con.execute("SELECT DISTINCT activity_id FROM splits").fetchall()
-        }
-
     def count(self, table: str) -> int:
         if table not in {"activities", "splits", "quarantine", "runs"}:
             raise ValueError(f"unknown table {table}")
