@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import daily_runs
 
+from helpers import daily_runs
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import compute_stats, format_instant
 
