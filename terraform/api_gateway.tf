@@ -347,7 +347,8 @@ resource "aws_api_gateway_usage_plan" "this" {
 # value back into the Terraform state (marked sensitive), so whoever can read the state
 # bucket can read the keys. The alternative, passing values in, would put them in
 # variables and CI logs as well. Only the key ids are output; the values reach clients
-# through the API-keys secret (see README.md).
+# through the API-keys secret (docs/deploy.md, step 4 "Put the secrets"). The plan role
+# may read the state but not the keys through the API (github_actions.tf).
 resource "aws_api_gateway_api_key" "personal" {
   name        = "${local.prefix}-personal"
   description = "The runner's own key (notebook, terminal, phone)"

@@ -26,7 +26,8 @@ resource "aws_cloudwatch_log_group" "api_execution" {
 
 # -------------------------------------------------------------------------- alarms
 # Every alarm notifies the alerts topic when it fires and when it clears. Missing data
-# means nothing ran, which is not a failure.
+# means nothing ran, which is not a failure, except for sync_stale, which exists to
+# notice exactly that.
 
 resource "aws_cloudwatch_metric_alarm" "sync_errors" {
   alarm_name          = "${local.prefix}-sync-errors"
@@ -152,4 +153,52 @@ resource "aws_cloudwatch_metric_alarm" "sync_dead_letters" {
   actions_enabled     = true
   alarm_actions       = [aws_sns_topic.alerts.arn]
   ok_actions          = [aws_sns_topic.alerts.arn]
+}
+
+# The sync reports a failed run in its own EMF metric, also when it returns normally
+# instead of raising, which the AWS/Lambda Errors alarm above cannot see. Namespace and
+# the `service` dimension Powertools adds come from the locals the function's environment
+# is built from (lambda.tf).
+resource "aws_cloudwatch_metric_alarm" "sync_failures" {
+  alarm_name        = "${local.prefix}-sync-failures"
+  alarm_description = "A sync (scheduled, evening check or POST /sync) reported SyncFailures in the last day; see the sync log group and GET /health."
+  namespace         = local.powertools_metrics_namespace
+  metric_name       = "SyncFailures"
+  dimensions        = { service = local.powertools_service_name }
+  statistic         = "Sum"
+  # A sliding day: one failure keeps the alarm in ALARM for a day, so a failed morning
+  # sync and a failed evening check make one notification, not two.
+  period              = 86400
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+}
+
+# Every finished sync writes a RunsSynced datapoint, zero new runs included. None for 26
+# hours means no sync ran at all: a disabled schedule, a scheduler that cannot invoke
+# the alias, a function that dies before its metrics are written.
+resource "aws_cloudwatch_metric_alarm" "sync_stale" {
+  alarm_name        = "${local.prefix}-sync-stale"
+  alarm_description = "No sync has finished in 26 hours (no RunsSynced datapoint): the daily schedule or the sync function is not running."
+  namespace         = local.powertools_metrics_namespace
+  metric_name       = "RunsSynced"
+  dimensions        = { service = local.powertools_service_name }
+  # SampleCount, not Sum: a day with no new run is a healthy sync that reports 0.
+  statistic = "SampleCount"
+  # 26 hourly periods, every one empty: the 24 hours between two daily syncs plus two
+  # for a late delivery (an hour of scheduler retries, an hour in Lambda's queue).
+  period              = 3600
+  evaluation_periods  = 26
+  datapoints_to_alarm = 26
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  # Missing data is the very thing this alarm watches for.
+  treat_missing_data = "breaching"
+  actions_enabled    = true
+  alarm_actions      = [aws_sns_topic.alerts.arn]
+  ok_actions         = [aws_sns_topic.alerts.arn]
 }

@@ -124,7 +124,9 @@ resource "aws_iam_role" "github_plan" {
 
 # Refreshing state reads the configuration of every resource type in the stack; AWS's
 # ReadOnlyAccess covers them all without hand-listing dozens of Describe/Get/List calls.
-# The explicit denies below take the runner's data and secret values back out of it.
+# The explicit denies below take the runner's data, secret values and API key values back
+# out of it. The role still reads the state, which holds the API key values: see
+# terraform/README.md, "Decisions and trade-offs".
 resource "aws_iam_role_policy_attachment" "github_plan_read_only" {
   role       = aws_iam_role.github_plan.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
@@ -151,6 +153,25 @@ data "aws_iam_policy_document" "github_plan" {
     resources = [
       aws_secretsmanager_secret.smashrun_oauth.arn,
       aws_secretsmanager_secret.api_keys.arn,
+    ]
+  }
+
+  statement {
+    # ReadOnlyAccess allows apigateway:GET everywhere, and GET /apikeys?includeValues,
+    # GET /apikeys/{id}?includeValue and a usage plan's keys all answer with key values.
+    # IAM has no condition on includeValue, so every read of a key is denied. Terraform
+    # refreshes the keys with exactly these calls, so pull-request plans skip the refresh
+    # (terraform-plan.yml); the apply role's plan refreshes everything.
+    sid     = "NeverReadApiKeyValues"
+    effect  = "Deny"
+    actions = ["apigateway:GET"]
+    resources = [
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys",
+      # Every key of the region, whatever id API Gateway generated for it.
+      "arn:${local.partition}:apigateway:${local.region}::/apikeys/*",
+      # The keys of every usage plan: a usage plan key carries its value too.
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans/*/keys",
+      "arn:${local.partition}:apigateway:${local.region}::/usageplans/*/keys/*",
     ]
   }
 }

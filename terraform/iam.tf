@@ -53,13 +53,6 @@ data "aws_iam_policy_document" "sync" {
   }
 
   statement {
-    sid       = "ReadTheApiKeys"
-    effect    = "Allow"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.api_keys.arn]
-  }
-
-  statement {
     sid    = "UseTheStackKey"
     effect = "Allow"
     # Decrypt to read objects and secrets; GenerateDataKey to write them and to publish
@@ -110,7 +103,7 @@ resource "aws_iam_role_policy" "sync" {
 
 resource "aws_iam_role" "read" {
   name               = "${local.prefix}-read"
-  description        = "streakcore read function: reads runner data and the API-keys secret, nothing else"
+  description        = "streakcore read function: reads runner data, nothing else"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 }
 
@@ -128,13 +121,6 @@ data "aws_iam_policy_document" "read" {
     effect    = "Allow"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.data.arn]
-  }
-
-  statement {
-    sid       = "ReadTheApiKeys"
-    effect    = "Allow"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = [aws_secretsmanager_secret.api_keys.arn]
   }
 
   statement {

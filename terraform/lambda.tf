@@ -2,22 +2,28 @@ locals {
   lambda_package_hash = filebase64sha256(var.lambda_zip_path)
   streak_db           = "s3://${aws_s3_bucket.data.bucket}/${local.db_object_key}"
 
+  # Powertools names its EMF namespace from the first and adds a `service` dimension from
+  # the second; the sync alarms in cloudwatch.tf read the same two locals, so a rename
+  # here cannot leave them watching a metric nobody writes.
+  powertools_service_name      = "streakcore"
+  powertools_metrics_namespace = "streakcore"
+
   # Settings each function reads (lib/streakcore/settings.py), spelled out per function
-  # so what each one can see is reviewable at a glance. No secret values: the functions
-  # get secret ARNs and fetch the values at run time.
+  # so what each one can see is reviewable at a glance. No secret values: the sync
+  # function gets the OAuth secret's ARN and fetches the tokens at run time. Neither
+  # function reads the API keys: API Gateway checks them before a function runs.
   sync_environment = {
     STREAK_DB                    = local.streak_db
     STREAK_TIMEZONE              = var.timezone
     STREAK_RULE                  = var.streak_rule
     STREAK_MIN_DISTANCE          = var.min_distance
     STREAK_TOKEN_SECRET_ID       = aws_secretsmanager_secret.smashrun_oauth.arn
-    STREAK_API_KEYS_SECRET_ID    = aws_secretsmanager_secret.api_keys.arn
     STREAK_API_SYNC_BUDGET_S     = tostring(var.api_sync_budget_s)
     STREAK_SYNC_BUDGET_S         = tostring(var.scheduled_sync_budget_s)
     STREAK_SNS_TOPIC_ARN         = aws_sns_topic.alerts.arn
     STREAK_CACHE_DIR             = "/tmp/streakcore"
-    POWERTOOLS_SERVICE_NAME      = "streakcore"
-    POWERTOOLS_METRICS_NAMESPACE = "streakcore"
+    POWERTOOLS_SERVICE_NAME      = local.powertools_service_name
+    POWERTOOLS_METRICS_NAMESPACE = local.powertools_metrics_namespace
   }
 
   read_environment = {
@@ -25,10 +31,9 @@ locals {
     STREAK_TIMEZONE              = var.timezone
     STREAK_RULE                  = var.streak_rule
     STREAK_MIN_DISTANCE          = var.min_distance
-    STREAK_API_KEYS_SECRET_ID    = aws_secretsmanager_secret.api_keys.arn
     STREAK_CACHE_DIR             = "/tmp/streakcore"
-    POWERTOOLS_SERVICE_NAME      = "streakcore"
-    POWERTOOLS_METRICS_NAMESPACE = "streakcore"
+    POWERTOOLS_SERVICE_NAME      = local.powertools_service_name
+    POWERTOOLS_METRICS_NAMESPACE = local.powertools_metrics_namespace
   }
 }
 
@@ -69,7 +74,8 @@ resource "aws_lambda_function" "sync" {
     mode = "Active"
   }
 
-  # Where a scheduled (asynchronous) run lands when it fails after Lambda's retries.
+  # Where a scheduled (asynchronous) run lands when it fails or waits in Lambda's queue
+  # longer than the event invoke config below allows.
   dead_letter_config {
     target_arn = aws_sqs_queue.sync_dead_letters.arn
   }
@@ -81,7 +87,7 @@ resource "aws_lambda_function" "sync" {
 # The read path: GET /stats, /health and /badge.svg never queue behind a running sync.
 resource "aws_lambda_function" "read" {
   #checkov:skip=CKV_AWS_116:Only API Gateway invokes this function, synchronously; a dead-letter queue only receives asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:Nothing to reach inside a VPC (S3 and Secrets Manager are public endpoints); a VPC would only add cost.
+  #checkov:skip=CKV_AWS_117:Nothing to reach inside a VPC (S3 is a public endpoint); a VPC would only add cost.
   #checkov:skip=CKV_AWS_173:The environment holds only ARNs and non-secret settings; Lambda encrypts it at rest with its AWS-managed key.
   #checkov:skip=CKV_AWS_272:The deploy workflow uploads the package it built and tested from the same commit; code signing would add a signer profile without a second party to trust.
   function_name = local.read_function_name
@@ -145,13 +151,17 @@ resource "aws_lambda_alias" "read_live" {
   }
 }
 
-# Scheduled runs are asynchronous invocations: retry a failed sync once (it resumes from
-# its saved state) and keep events queued behind a running sync for up to six hours
-# (reserved concurrency 1 throttles them); after that the function's dead_letter_config
-# takes them.
+# Both schedules invoke the live alias asynchronously. Lambda neither retries a failed
+# run nor keeps an event queued for long: a retry runs the whole check or sync a second
+# time, and an evening check queued for hours could run after midnight and judge the
+# wrong "today". Each
+# schedule's own retry_policy (schedules.tf) retries a delivery that failed; a run that
+# failed goes to the function's dead_letter_config, and the alarms say so.
 resource "aws_lambda_function_event_invoke_config" "sync_live" {
-  function_name                = aws_lambda_function.sync.function_name
-  qualifier                    = aws_lambda_alias.sync_live.name
-  maximum_retry_attempts       = 1
-  maximum_event_age_in_seconds = 21600
+  function_name          = aws_lambda_function.sync.function_name
+  qualifier              = aws_lambda_alias.sync_live.name
+  maximum_retry_attempts = 0
+  # An event waits in Lambda's queue while a sync runs (reserved concurrency 1, at most
+  # 300 s), so an hour is ample; after that it is dead-lettered, not run late.
+  maximum_event_age_in_seconds = 3600
 }

@@ -39,6 +39,8 @@ resource "aws_scheduler_schedule" "daily_sync" {
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({ streak_action = "sync" })
 
+    # Retries a failed delivery to Lambda within the hour; a sync that ran and failed is
+    # not retried (lambda.tf) but alarmed on, and tomorrow's sync catches up.
     retry_policy {
       maximum_event_age_in_seconds = 3600
       maximum_retry_attempts       = 3
@@ -68,10 +70,12 @@ resource "aws_scheduler_schedule" "evening_check" {
     role_arn = aws_iam_role.scheduler.arn
     input    = jsonencode({ streak_action = "check" })
 
+    # Only a failed delivery is retried here; Lambda itself never retries the check
+    # (lambda.tf). An alert about today is useless tomorrow: a couple of retries within
+    # the hour, then the dead-letter queue.
     retry_policy {
-      # An alert about today is useless tomorrow: give up after an hour.
       maximum_event_age_in_seconds = 3600
-      maximum_retry_attempts       = 3
+      maximum_retry_attempts       = 2
     }
 
     dead_letter_config {

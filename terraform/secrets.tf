@@ -1,6 +1,7 @@
 # Both secrets are created EMPTY: no aws_secretsmanager_secret_version here, ever. Their
-# values are put out of band (README.md, "Secrets"), so no token or key is in a variable,
-# a tfvars file or the Terraform state.
+# values are put out of band (docs/deploy.md, step 4 "Put the secrets"), so neither
+# secret's value is in a variable, a tfvars file or the Terraform state. (The API Gateway
+# keys themselves are in the state: see api_gateway.tf and terraform/README.md.)
 
 resource "aws_secretsmanager_secret" "smashrun_oauth" {
   #checkov:skip=CKV2_AWS_57:The application rotates this secret itself: it refreshes the SmashRun token at half-life and writes the new pair back.
@@ -10,6 +11,8 @@ resource "aws_secretsmanager_secret" "smashrun_oauth" {
   recovery_window_in_days = 7
 }
 
+# For clients (the notebook, the local gateway, a phone shortcut): no function reads it,
+# because API Gateway checks the keys before a function runs.
 resource "aws_secretsmanager_secret" "api_keys" {
   #checkov:skip=CKV2_AWS_57:API keys are rotated by hand with the API Gateway keys they mirror; there is no rotation Lambda to run.
   name                    = "${local.prefix}/api-keys"

@@ -1,5 +1,5 @@
 # Development: same shape as prod, shorter log retention, check schedule off.
-# Secrets are never set here: see README.md, "Secrets".
+# Secrets are never set here: see docs/deploy.md, step 4 "Put the secrets".
 environment = "dev"
 aws_region  = "us-east-1"
 # github_repository and state_bucket come from the workflow (TF_VAR_github_repository,

@@ -1,4 +1,4 @@
-# Production. Secrets are never set here: see README.md, "Secrets".
+# Production. Secrets are never set here: see docs/deploy.md, step 4 "Put the secrets".
 environment = "prod"
 aws_region  = "us-east-1"
 # github_repository and state_bucket come from the workflow (TF_VAR_github_repository,

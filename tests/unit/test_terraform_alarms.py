@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from terraform_hcl import blocks, expression, load_stack
+from terraform_hcl import block, blocks, expression, load_stack
 
 # alarm -> (namespace, metric, statistic, comparison, threshold, function or None)
 LAMBDA_ALARMS = {
@@ -65,6 +65,65 @@ def test_api_alarm_is_the_5xx_share_of_requests_over_five_minutes() -> None:
         assert metric["stat"] == "Sum"
     assert body["comparison_operator"] == "GreaterThanThreshold"
     assert body["threshold"] == 5
+
+
+def sync_metric_names() -> dict[str, Any]:
+    """The EMF namespace and `service` dimension the sync function's Powertools writes."""
+    stack = load_stack()
+    settings = stack.local(
+        block(stack.resource("aws_lambda_function", "sync"), "environment")["variables"]
+    )
+    return {
+        "namespace": stack.local(settings["POWERTOOLS_METRICS_NAMESPACE"]),
+        "service": stack.local(settings["POWERTOOLS_SERVICE_NAME"]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "metric"), [("sync_failures", "SyncFailures"), ("sync_stale", "RunsSynced")]
+)
+def test_sync_metric_alarms_watch_the_metric_the_function_actually_writes(
+    name: str, metric: str
+) -> None:
+    # Given an alarm on the sync function's own EMF metrics, and what the function writes
+    stack = load_stack()
+    body = alarm(name)
+    written = sync_metric_names()
+
+    # Then namespace and dimensions are exactly Powertools' namespace and `service`
+    # dimension (a metric with other dimensions is another metric to CloudWatch)
+    assert written == {"namespace": "streakcore", "service": "streakcore"}
+    assert body["metric_name"] == metric
+    assert stack.local(body["namespace"]) == written["namespace"]
+    assert {key: stack.local(value) for key, value in body["dimensions"].items()} == {
+        "service": written["service"]
+    }
+
+
+def test_one_reported_sync_failure_in_a_day_fires_the_failure_alarm() -> None:
+    body = alarm("sync_failures")
+    assert body["statistic"] == "Sum"
+    assert body["period"] * body["evaluation_periods"] == 24 * 3600
+    assert body["comparison_operator"] == "GreaterThanOrEqualToThreshold"
+    assert body["threshold"] == 1
+    assert body["treat_missing_data"] == "notBreaching"
+
+
+def test_stale_alarm_fires_only_when_no_sync_finished_for_26_hours() -> None:
+    # Given the staleness alarm
+    body = alarm("sync_stale")
+    window_s = body["period"] * body["evaluation_periods"]
+
+    # Then it counts datapoints (a healthy sync may report 0 runs), treats an empty period
+    # as breaching, and fires only when every period of 26 hours is empty
+    assert body["statistic"] == "SampleCount"
+    assert body["comparison_operator"] == "LessThanThreshold"
+    assert body["threshold"] == 1
+    assert body["treat_missing_data"] == "breaching"
+    assert body["datapoints_to_alarm"] == body["evaluation_periods"]
+    assert window_s == 26 * 3600
+    # CloudWatch allows more than a day of evaluation only for periods of an hour or more.
+    assert body["period"] >= 3600
 
 
 def test_every_alarm_notifies_the_alerts_topic() -> None:

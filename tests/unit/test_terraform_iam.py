@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +34,8 @@ POLICY_ATTRIBUTES = [
 ]
 
 GITHUB_TRUSTS = ["github_plan_assume", "github_main_assume"]
+
+PLAN_WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "terraform-plan.yml"
 
 
 def as_list(value: Any) -> list[Any]:
@@ -133,17 +136,23 @@ def test_sync_role_reads_and_writes_only_the_data_objects() -> None:
     assert grants["s3:ListBucket"] == ["${aws_s3_bucket.data.arn}"]
 
 
-def test_sync_role_rotates_only_the_oauth_secret_and_reads_the_api_keys() -> None:
+def test_sync_role_reads_and_rotates_only_the_oauth_secret() -> None:
     grants = allowed("sync")
     assert grants["secretsmanager:PutSecretValue"] == [
         "${aws_secretsmanager_secret.smashrun_oauth.arn}"
     ]
-    assert sorted(grants["secretsmanager:GetSecretValue"]) == sorted(
-        [
-            "${aws_secretsmanager_secret.smashrun_oauth.arn}",
-            "${aws_secretsmanager_secret.api_keys.arn}",
-        ]
-    )
+    assert grants["secretsmanager:GetSecretValue"] == [
+        "${aws_secretsmanager_secret.smashrun_oauth.arn}"
+    ]
+
+
+@pytest.mark.parametrize("role", ["sync", "read"])
+def test_no_function_role_may_read_the_api_keys_secret(role: str) -> None:
+    # Given every resource a function role is granted anything on
+    granted_on = {resource for resources in allowed(role).values() for resource in resources}
+
+    # Then the API-keys secret is not among them: API Gateway checks keys, not the code
+    assert "${aws_secretsmanager_secret.api_keys.arn}" not in granted_on
 
 
 def test_sync_role_publishes_only_to_the_alerts_topic() -> None:
@@ -154,9 +163,9 @@ def test_read_role_can_only_read() -> None:
     # Given the read role's grants
     grants = allowed("read")
 
-    # Then it reads data objects and the API-keys secret, and writes nothing but its logs
+    # Then it reads data objects, no secret at all, and writes nothing but its logs
     assert grants["s3:GetObject"] == ["${local.data_object_arns}"]
-    assert grants["secretsmanager:GetSecretValue"] == ["${aws_secretsmanager_secret.api_keys.arn}"]
+    assert not any(action.startswith("secretsmanager:") for action in grants)
     writes = {
         action
         for action in grants
@@ -234,6 +243,35 @@ def test_plan_role_can_never_read_runner_data_or_secret_values() -> None:
         "${aws_secretsmanager_secret.smashrun_oauth.arn}",
         "${aws_secretsmanager_secret.api_keys.arn}",
     }
+
+
+def test_plan_role_can_never_read_api_key_values_through_api_gateway() -> None:
+    # Given the plan role's denies (ReadOnlyAccess would allow every apigateway:GET)
+    denied = [
+        resource
+        for statement in statements("github_plan")
+        if statement["effect"] == "Deny" and "apigateway:GET" in statement["actions"]
+        for resource in as_list(statement["resources"])
+    ]
+    region_root = "arn:${local.partition}:apigateway:${local.region}::"
+
+    # Then listing keys, reading one key, and reading a usage plan's keys (each of which
+    # can answer with key values) are all denied
+    assert set(denied) >= {
+        f"{region_root}/apikeys",
+        f"{region_root}/apikeys/*",
+        f"{region_root}/usageplans/*/keys",
+        f"{region_root}/usageplans/*/keys/*",
+    }
+
+
+def test_pull_request_plans_skip_the_refresh_the_plan_role_may_not_make() -> None:
+    # Given the pull-request plan workflow, which plans with the plan role
+    text = PLAN_WORKFLOW.read_text()
+    assert "role-to-assume: ${{ vars.AWS_PLAN_ROLE_ARN }}" in text
+
+    # Then its plan does not refresh: refreshing an API key reads its value, denied above
+    assert re.search(r"^\s+TF_CLI_ARGS_plan: -refresh=false$", text, re.MULTILINE)
 
 
 @pytest.mark.parametrize("role", ["github_apply", "github_deploy"])

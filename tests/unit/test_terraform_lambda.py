@@ -14,7 +14,6 @@ COMMON_SETTINGS = {
     "STREAK_TIMEZONE",
     "STREAK_RULE",
     "STREAK_MIN_DISTANCE",
-    "STREAK_API_KEYS_SECRET_ID",
     "STREAK_CACHE_DIR",
     "POWERTOOLS_SERVICE_NAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -35,7 +34,6 @@ SETTING_SOURCES = {
     "STREAK_TIMEZONE": "var.timezone",
     "STREAK_RULE": "var.streak_rule",
     "STREAK_MIN_DISTANCE": "var.min_distance",
-    "STREAK_API_KEYS_SECRET_ID": "aws_secretsmanager_secret.api_keys.arn",
     "STREAK_TOKEN_SECRET_ID": "aws_secretsmanager_secret.smashrun_oauth.arn",
     "STREAK_SNS_TOPIC_ARN": "aws_sns_topic.alerts.arn",
     "STREAK_API_SYNC_BUDGET_S": "tostring(var.api_sync_budget_s)",
@@ -130,11 +128,25 @@ def test_database_setting_points_at_runs_duckdb_in_the_data_bucket() -> None:
     assert settings_of("read")["STREAK_DB"] == settings_of("sync")["STREAK_DB"]
 
 
-def test_powertools_and_cache_settings_match_the_contract() -> None:
-    settings = settings_of("sync")
-    assert settings["POWERTOOLS_SERVICE_NAME"] == "streakcore"
-    assert settings["POWERTOOLS_METRICS_NAMESPACE"] == "streakcore"
+@pytest.mark.parametrize("name", ["sync", "read"])
+def test_powertools_and_cache_settings_match_the_contract(name: str) -> None:
+    stack = load_stack()
+    settings = settings_of(name)
+    assert stack.local(settings["POWERTOOLS_SERVICE_NAME"]) == "streakcore"
+    assert stack.local(settings["POWERTOOLS_METRICS_NAMESPACE"]) == "streakcore"
     assert settings["STREAK_CACHE_DIR"] == "/tmp/streakcore"
+
+
+@pytest.mark.parametrize("name", ["sync", "read"])
+def test_no_function_is_told_where_the_api_keys_are(name: str) -> None:
+    # Given a function's environment (API Gateway checks the keys before it runs)
+    settings = settings_of(name)
+
+    # Then no setting names the API-keys secret
+    assert "STREAK_API_KEYS_SECRET_ID" not in settings
+    assert not any(
+        "aws_secretsmanager_secret.api_keys" in str(value) for value in settings.values()
+    )
 
 
 def test_api_sync_budget_answers_before_api_gateway_gives_up() -> None:
@@ -173,3 +185,15 @@ def test_each_function_logs_as_json_to_its_own_log_group(name: str) -> None:
 def test_failed_scheduled_syncs_land_in_the_dead_letter_queue() -> None:
     dead_letters = block(function("sync"), "dead_letter_config")
     assert expression(dead_letters["target_arn"]) == "aws_sqs_queue.sync_dead_letters.arn"
+
+
+def test_lambda_never_retries_a_scheduled_run_nor_runs_it_more_than_an_hour_late() -> None:
+    # Given the asynchronous invocation settings of the sync function's live alias
+    config = load_stack().resource("aws_lambda_function_event_invoke_config", "sync_live")
+
+    # Then a failed run is not run again (a second evening alert, a second "today") and an
+    # event queued behind a running sync is dropped to the dead-letter queue within the hour
+    assert expression(config["function_name"]) == "aws_lambda_function.sync.function_name"
+    assert expression(config["qualifier"]) == "aws_lambda_alias.sync_live.name"
+    assert config["maximum_retry_attempts"] == 0
+    assert config["maximum_event_age_in_seconds"] <= 3600

@@ -112,3 +112,45 @@ def test_only_schedules_of_this_account_may_use_the_scheduler_role() -> None:
     )
     assert block(trust, "principals")["identifiers"] == ["scheduler.amazonaws.com"]
     assert block(trust, "condition")["variable"] == "aws:SourceAccount"
+
+
+def accepted_times(variable: str) -> list[int]:
+    """Minutes after midnight of every HH:MM the variable's validation regex accepts."""
+    condition = block(load_stack().variables[variable], "validation")["condition"]
+    match = re.search(r'regex\("(?P<pattern>(?:[^"\\]|\\.)*)",\s*var\.' + variable, condition)
+    assert match, f"{variable}: no regex validation"
+    pattern = match.group("pattern").replace("\\\\", "\\")
+    return [
+        hour * 60 + minute
+        for hour in range(24)
+        for minute in range(60)
+        if re.fullmatch(pattern, f"{hour:02d}:{minute:02d}")
+    ]
+
+
+def test_a_late_evening_check_still_finishes_on_the_day_it_is_about() -> None:
+    # Given the latest check time the variable accepts, and every delay a check can meet:
+    # scheduler retries, Lambda's queue for asynchronous events, then the run itself
+    stack = load_stack()
+    times = accepted_times("check_time_local")
+    retry = block(block(schedule("evening_check"), "target"), "retry_policy")
+    queue = stack.resource("aws_lambda_function_event_invoke_config", "sync_live")
+    timeout_s = stack.resource("aws_lambda_function", "sync")["timeout"]
+
+    # When the latest check meets all of them
+    latest_end_s = (
+        max(times) * 60
+        + retry["maximum_event_age_in_seconds"]
+        + queue["maximum_event_age_in_seconds"]
+        + timeout_s
+    )
+
+    # Then it still ends before midnight, so its "today" is the day it was scheduled for
+    assert 20 * 60 in times, "the default 20:00 must stay valid"
+    assert latest_end_s < 24 * 3600
+
+
+def test_evening_check_is_retried_only_a_couple_of_times() -> None:
+    retry = block(block(schedule("evening_check"), "target"), "retry_policy")
+    assert 1 <= retry["maximum_retry_attempts"] <= 2
+    assert retry["maximum_event_age_in_seconds"] == 3600

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from terraform_hcl import (
+    TERRAFORM_DIR,
     expression,
     load_stack,
     parse_file,
@@ -18,6 +19,10 @@ from terraform_hcl import (
 SECRET_NAMES = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
 # Long runs of key material: base64/hex/JWT-ish strings, AWS access key ids.
 SECRET_LOOKING = re.compile(r"[A-Za-z0-9+/=_\-.]{32,}|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}")
+
+DEPLOY_DOC = TERRAFORM_DIR.parent / "docs" / "deploy.md"
+SECRETS_STEP_POINTER = 'docs/deploy.md, step 4 "Put the secrets"'
+SECRETS_STEP_HEADING = "## 4. Put the secrets"
 
 
 def test_no_secret_version_is_ever_created() -> None:
@@ -76,3 +81,15 @@ def test_outputs_name_the_api_keys_by_id_only() -> None:
     ids = load_stack().outputs["api_key_ids"]["value"]
     assert set(ids) == {"personal", "github_actions"}
     assert all(str(value).endswith(".id}") for value in ids.values())
+
+
+@pytest.mark.parametrize(
+    "path", [TERRAFORM_DIR / "secrets.tf", *tfvars_files()], ids=lambda path: path.name
+)
+def test_where_to_put_the_secrets_points_at_a_step_that_exists(path: Path) -> None:
+    # Given a file that tells the reader secrets are put elsewhere
+    text = path.read_text()
+
+    # Then it names the deploy guide's step, and that step is there
+    assert SECRETS_STEP_POINTER in text
+    assert SECRETS_STEP_HEADING in DEPLOY_DOC.read_text().splitlines()
