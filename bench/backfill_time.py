@@ -51,18 +51,18 @@ def _timed_backfill(athlete: Athlete, concurrency: int) -> tuple[float, int]:
 def _user_token_cost(requests: int, per_hour: int) -> tuple[float, str]:
     """Hours of syncing a backfill of `requests` needs under the client-side budget, and
     a note on how that was worked out (computed, not run)."""
-    # The hourly bucket starts full, so the first `per_hour` requests cost no waiting.
+    # The sliding window is empty at first, so the first `per_hour` requests cost no wait.
     hours = max(0, requests - per_hour) / per_hour
     burst = burst_for(per_hour)
     per_run = min(per_hour, requests)
     days = math.ceil(requests / per_run / SCHEDULED_SYNCS_PER_DAY)
     return hours, (
-        f"computed, not run: {requests:,} requests at the default {per_hour}/h (hourly "
-        f"bucket starts full: ({requests:,} - {per_hour}) / {per_hour} h; burst cap "
+        f"computed, not run: {requests:,} requests at the default {per_hour}/h (at most "
+        f"{per_hour} in any hour: ({requests:,} - {per_hour}) / {per_hour} h; burst cap "
         f"{burst} per {BURST_WINDOW_S:.0f} s does not bind at this rate). That is one "
         f"sync kept going that long (`streak sync --budget {math.ceil(hours * 3600) + 600}`); "
         f"each of the {SCHEDULED_SYNCS_PER_DAY} scheduled syncs a day spends at most one "
-        f"bucket ({per_run} requests), so on the schedule alone it takes about {days} days"
+        f"hour's budget ({per_run} requests), so on the schedule alone it takes about {days} days"
     )
 
 

@@ -148,7 +148,10 @@ class ActivitySource(Protocol):
 class RequestLedger(Protocol):
     """The client-side request budget, whose state outlives one run (kept in sync_state)."""
 
-    def restore(self, snapshot: Mapping[str, Any] | None) -> None: ...
+    def restore(self, snapshot: Mapping[str, Any] | None) -> None:
+        """Merge a persisted state into this one, forgetting nothing either holds: a sync
+        retried after a conflict reloads the winner's state and still counts its own."""
+        ...
 
     def snapshot(self) -> dict[str, Any]: ...
 

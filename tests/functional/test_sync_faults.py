@@ -11,10 +11,13 @@ import httpx
 import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig, table
-from streakcore.errors import StoreError
+from streakcore.errors import SmashRunUnavailable, StoreError
+from streakcore.ports import Deadline
+from streakcore.smashrun.client import SmashRunClient
+from streakcore.smashrun.http import RetryPolicy, StaticToken, build_http
 from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 from streakcore.sync import CHECKPOINT_KEY, SyncStatus
-from streakcore.testing import Athlete, recent_athlete
+from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SEARCH = "/my/activities/search"
@@ -174,3 +177,17 @@ def test_a_batch_that_fails_to_write_leaves_the_database_as_it_was(
         # and the next sync, on a healthy disk, completes it
         assert r.sync().status is SyncStatus.SUCCESS
         assert table(store, "splits") == clean["splits"]
+
+
+def test_a_slow_smashrun_is_given_up_on_when_the_deadline_runs_out() -> None:
+    # given a fake SmashRun whose search hangs for 5 s, and a deadline of 1 s
+    with FakeSmashRun() as fake:
+        fake.inject("/my/activities/search", "slow", times=4, slow_s=5.0)
+        http = build_http(
+            fake.base_url, StaticToken(fake.access_token), deadline=Deadline(1.0),
+            retry=RetryPolicy(sleep=lambda _: None),
+        )  # fmt: skip
+        # when the client asks, then it gives up with the project's error after one attempt
+        with SmashRunClient(http) as client, pytest.raises(SmashRunUnavailable, match="timed out"):
+            client.search(None)
+        assert client.requests_made == 1

@@ -1,5 +1,6 @@
 """OAuth without sockets: the authorisation URL, the token endpoint (respx), refreshing at
-half-life with the rotated token saved before use, and the choice of credentials."""
+half-life with the rotated token saved before use, two processes sharing one token store,
+and the choice of credentials."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from streakcore.smashrun.oauth import (
     credentials_for,
     new_state,
 )
+from streakcore.testing.oauth_tokens import OAuthRejection, TokenRegistry
 
 TOKEN_URL = "https://secure.smashrun.test/oauth2/token"
 CLIENT_SECRET = "client-secret-51d0"
@@ -274,3 +276,131 @@ def test_stored_tokens_without_client_credentials_are_used_until_they_expire(
         credentials_for(
             settings(), MemoryTokenStore(stored_tokens()), clock=lambda: ISSUED + 2 * LIFETIME
         )
+
+
+# -- two processes sharing one token store -------------------------------------------------------
+
+
+class SharedSecret:
+    """One stored secret (Secrets Manager, the token file) that several stores read."""
+
+    def __init__(self, tokens: OAuthTokens) -> None:
+        self.tokens = tokens
+        self.loads = 0
+
+
+class SecretView:
+    """A TokenStore over a SharedSecret, as each process (the Lambda, a terminal) has one."""
+
+    def __init__(self, secret: SharedSecret) -> None:
+        self._secret = secret
+
+    def load(self) -> OAuthTokens | None:
+        self._secret.loads += 1
+        return self._secret.tokens
+
+    def save(self, tokens: OAuthTokens) -> None:
+        self._secret.tokens = tokens
+
+
+def rotating_token_endpoint(*refresh_tokens: str) -> TokenRegistry:
+    """SmashRun's refresh grant as the fake serves it: each refresh token works once."""
+    registry = TokenRegistry(
+        client_id="client-id",
+        client_secret=CLIENT_SECRET,
+        access_tokens=(),
+        refresh_tokens=refresh_tokens,
+    )
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+        result = registry.refresh(form["refresh_token"], ISSUED.timestamp())
+        if isinstance(result, OAuthRejection):
+            return httpx.Response(result.status, json={"error": result.error})
+        return httpx.Response(200, json=result.as_json())
+
+    respx.post(TOKEN_URL).mock(side_effect=answer)
+    return registry
+
+
+def process(secret: SharedSecret, now: datetime) -> RefreshingTokens:
+    """A process that loaded the shared tokens at start, as `credentials_for` does."""
+    store = SecretView(secret)
+    loaded = store.load()
+    assert loaded is not None
+    return RefreshingTokens(loaded, store, oauth_client(now), clock=lambda: now)
+
+
+@respx.mock
+def test_the_second_process_at_half_life_uses_the_tokens_the_first_one_rotated() -> None:
+    # given the Lambda and a terminal, both holding tokens at half-life
+    rotating_token_endpoint("refresh-1")
+    now = ISSUED + LIFETIME / 2
+    secret = SharedSecret(stored_tokens())
+    lambda_, terminal = process(secret, now), process(secret, now)
+    # when the Lambda refreshes first, and the terminal's refresh-1 is then refused
+    lambda_token = lambda_.access_token()
+    terminal_token = terminal.access_token()
+    # then the terminal carries on with what the Lambda saved, without a refresh of its own
+    assert terminal_token == lambda_token != "access-1"
+    assert respx.calls.call_count == 2
+    assert secret.tokens.access_token.get_secret_value() == lambda_token
+
+
+@respx.mock
+def test_a_401_after_the_other_process_rotated_replays_with_the_stored_token() -> None:
+    rotating_token_endpoint("refresh-1")
+    secret = SharedSecret(stored_tokens())
+    lambda_, terminal = process(secret, ISSUED), process(secret, ISSUED)
+    assert lambda_.renew_rejected("access-1") is True
+    assert terminal.renew_rejected("access-1") is True
+    assert terminal.access_token() == lambda_.access_token()
+
+
+@respx.mock
+def test_stored_tokens_that_are_also_due_are_refreshed_once_more() -> None:
+    # given the Lambda rotated long ago, and the terminal wakes up past the new half-life
+    registry = rotating_token_endpoint("refresh-1")
+    secret = SharedSecret(stored_tokens())
+    terminal = process(secret, ISSUED + LIFETIME)
+    process(secret, ISSUED + LIFETIME / 2).access_token()
+    rotated = secret.tokens
+    # when the terminal needs a token
+    token = terminal.access_token()
+    # then it refreshed with the stored refresh token, saved the result and uses it
+    assert token not in ("access-1", rotated.access_token.get_secret_value())
+    assert secret.tokens.access_token.get_secret_value() == token
+    assert rotated.refresh_token is not None
+    assert registry.refresh(rotated.refresh_token.get_secret_value(), 0) == OAuthRejection(
+        "invalid_grant"
+    )
+
+
+@respx.mock
+def test_a_refused_refresh_with_nothing_new_in_the_store_says_to_reauthorise() -> None:
+    # given a refresh token SmashRun revoked, and no other process that rotated it
+    rotating_token_endpoint()
+    now = ISSUED + LIFETIME
+    secret = SharedSecret(stored_tokens())
+    tokens = process(secret, now)
+    # when a token is needed, then the runner is sent to `streak auth`, after one reload
+    with pytest.raises(SmashRunAuthError, match="streak auth") as caught:
+        tokens.access_token()
+    assert "refresh-1" not in str(caught.value)
+    assert secret.loads == 2
+
+
+@respx.mock
+def test_stored_tokens_that_are_refused_too_are_not_chased_further() -> None:
+    # given the store holds a rotated refresh token that SmashRun refuses as well
+    rotating_token_endpoint()
+    now = ISSUED + LIFETIME
+    secret = SharedSecret(stored_tokens())
+    tokens = process(secret, now)
+    secret.tokens = stored_tokens(access="access-2", refresh="refresh-2")
+    # when a token is needed
+    with pytest.raises(SmashRunAuthError):
+        tokens.access_token()
+    # then it asked twice (its own token, then the stored one) and reloaded once
+    assert respx.calls.call_count == 2
+    assert secret.loads == 2

@@ -6,12 +6,19 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
+import respx
 
 from streakcore.domain.units import METRES_PER_MILE
 from streakcore.ports import RejectedPayload, SourceActivity
+from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.convert import parse_activity, parse_splits
+from streakcore.smashrun.http import StaticToken, build_http
 from streakcore.smashrun.schema import HowFelt, SmashRunActivity
+from streakcore.smashrun.source import SmashRunSource
+
+BASE = "https://api.smashrun.test/v1"
 
 # An item of /my/activities/search as SmashRun sends it.
 ITEM: dict[str, Any] = {
@@ -96,6 +103,86 @@ def test_unknown_fields_are_kept_in_the_stored_payload() -> None:
     assert json.loads(parsed.payload)["shoeId"] == 77
 
 
+# What the reviewer saw reject whole runs, and more of the same kind: each optional field
+# with a value it cannot use; the value the schema keeps (None: dropped, the payload has it).
+ODD_OPTIONAL_VALUES = [
+    ("temperature", "n/a", "temperature", None),
+    ("heartRateAverage", "", "heart_rate_average", None),
+    ("externalId", 123, "external_id", "123"),
+    ("notes", 12, "notes", "12"),
+    ("isTreadmill", "maybe", "is_treadmill", None),
+    ("howFelt", 7, "how_felt", "7"),
+    ("terrain", ["road"], "terrain", None),
+    ("weatherType", {"sky": "grey"}, "weather_type", None),
+    ("activityType", 3, "activity_type", "3"),
+    ("humidity", "61%", "humidity", None),
+    ("windSpeed", True, "wind_speed", None),
+    ("cadenceAverage", float("nan"), "cadence_average", None),
+    ("bodyWeight", {"kg": 70}, "body_weight", None),
+    ("startLatitude", "north", "start_latitude", None),
+    ("elevationGain", [], "elevation_gain", None),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "attribute", "kept"), ODD_OPTIONAL_VALUES)
+def test_an_optional_field_with_an_odd_value_keeps_the_run_and_its_raw_payload(
+    field: str, value: Any, attribute: str, kept: object
+) -> None:
+    # given a search item whose only oddity is one optional field
+    item = {**ITEM, field: value}
+    # when it is converted
+    parsed = parse_activity(item, "activities/search")
+    # then the run is accepted, what the streak needs is intact, the payload is as it came
+    assert isinstance(parsed, SourceActivity), parsed
+    assert parsed.activity.activity_id == "4000123"
+    assert parsed.activity.distance_m == pytest.approx(8046.72)
+    assert parsed.activity.local_date == date(2025, 3, 9)
+    assert json.dumps(json.loads(parsed.payload)[field]) == json.dumps(value)
+    # and the schema kept what it could make sense of, and nothing else
+    assert getattr(SmashRunActivity.model_validate(item), attribute) == kept
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "attribute", "kept"),
+    [
+        ("externalId", 123, "external_id", "123"),
+        ("notes", 12, "notes", "12"),
+        ("isTreadmill", "maybe", "is_treadmill", None),
+        ("heartRateAverage", "", "heart_rate_avg", None),
+    ],
+)
+def test_what_the_domain_keeps_of_an_odd_optional_field(
+    field: str, value: Any, attribute: str, kept: object
+) -> None:
+    assert getattr(accepted({**ITEM, field: value}).activity, attribute) == kept
+
+
+@respx.mock
+def test_a_search_page_with_odd_optional_fields_quarantines_nothing() -> None:
+    # given a page where every run has one odd optional field
+    items = [
+        {**ITEM, "activityId": ITEM["activityId"] + n, field: value}
+        for n, (field, value, _, _) in enumerate(ODD_OPTIONAL_VALUES)
+    ]
+    respx.get(f"{BASE}/my/activities/search").mock(
+        return_value=httpx.Response(200, content=json.dumps(items))
+    )
+    source = SmashRunSource(SmashRunClient(build_http(BASE, StaticToken("token"))))
+    # when the sync's source reads it
+    page = source.search(None, 0)
+    # then every run goes to the store and none to the quarantine
+    assert len(page.accepted) == len(items)
+    assert page.rejected == []
+
+
+@pytest.mark.parametrize("activity_id", ["4000123/../userinfo", "", -5, True, 4.5, None])
+def test_an_activity_id_that_is_not_smashruns_numeric_id_is_quarantined(
+    activity_id: object,
+) -> None:
+    bad = rejected({**ITEM, "activityId": activity_id})
+    assert "activityId" in bad.reason
+
+
 def test_a_new_activity_type_is_stored_as_it_came() -> None:
     assert accepted({**ITEM, "activityType": "trailrunning"}).activity.activity_type == (
         "trailrunning"
@@ -110,6 +197,10 @@ def test_a_new_activity_type_is_stored_as_it_came() -> None:
         ({"distance": -1.0}, "distance_m"),
         ({"duration": "long"}, "duration"),
         ({"startDateTimeLocal": None}, "startDateTimeLocal"),
+        ({"startDateTimeLocal": 1741578300}, "startDateTimeLocal"),
+        ({"distance": "far"}, "distance"),
+        ({"distance": True}, "distance"),
+        ({"duration": float("inf")}, "duration"),
     ],
 )
 def test_a_payload_we_cannot_convert_is_rejected_with_its_id_and_a_reason(
@@ -219,3 +310,14 @@ def test_splits_we_cannot_use_are_rejected_with_the_activity_and_a_reason(
     assert result.rejected.activity_id == "4000123"
     assert reason in result.rejected.reason
     assert json.loads(result.rejected.payload) == rows
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("heartRate", "n/a"), ("speed", ""), ("elevationGain", {"m": 3})]
+)
+def test_a_split_with_an_odd_optional_value_is_kept_without_it(field: str, value: object) -> None:
+    rows = [{**SPLITS_MI[0], field: value}, SPLITS_MI[1]]
+    result = parse_splits("4000123", "mi", rows, "splits/mi")
+    assert result.rejected is None
+    assert [s.index for s in result.splits] == [1, 2]
+    assert result.splits[1].heart_rate == 145.3

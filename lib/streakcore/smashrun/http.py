@@ -3,13 +3,16 @@
 Every request passes the client-side budget and is counted (retries too: SmashRun counts
 them). Only GETs go through here and all of them are safe to retry, so 429 (after its
 Retry-After), 5xx, timeouts, dropped connections and unreadable bodies are retried with
-capped, jittered exponential backoff, never past the sync's deadline. httpx exceptions
+capped, jittered exponential backoff, never past the sync's deadline. Each attempt's
+timeouts are cut to what is left of that deadline too: a `POST /sync` with a 20 s budget
+must answer before API Gateway gives up at 29 s, whatever SmashRun does. httpx exceptions
 stop here: callers see the project's errors only.
 """
 
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import threading
 import time
@@ -35,7 +38,13 @@ USER_AGENT = f"streakcore/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=10.0)
 DEFAULT_RETRY_AFTER_S = 30.0
 """What a 429 without a Retry-After header is taken to mean."""
+MIN_ATTEMPT_S = 1.0
+"""The least time an attempt is given, even at or past the deadline: the sync still asks
+for its first batch whatever the budget, and an attempt with less would time out on a
+healthy SmashRun, spending a request of the hourly budget for nothing. No retry starts
+that could not have this much."""
 
+_TIMEOUT_PHASES = ("connect", "read", "write", "pool")
 _RETRIED_STATUS = frozenset({500, 502, 503, 504})
 _ERROR_KEYS = ("error", "error_description", "message", "Message", "ExceptionMessage")
 _AUTH_WORDS = ("token", "unauthori", "authoriz", "authent", "expired", "credential")
@@ -80,7 +89,8 @@ class BearerAuth(httpx.Auth):
 
 
 class _BudgetedTransport(httpx.BaseTransport):
-    """Takes a token from the budget before each request and counts what was sent."""
+    """Records each request in the budget, cuts its timeouts to the deadline (after any
+    wait for budget, so the wait is not taken twice) and counts what was sent."""
 
     def __init__(
         self, inner: httpx.BaseTransport, budget: RequestBudget | None, deadline: Deadline | None
@@ -94,6 +104,11 @@ class _BudgetedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self._budget is not None:
             self._budget.acquire(self._deadline)
+        if self._deadline is not None:
+            request.extensions = {
+                **request.extensions,
+                "timeout": _within(request.extensions.get("timeout", {}), self._deadline),
+            }
         with self._lock:
             self.sent += 1
         return self._inner.handle_request(request)
@@ -162,7 +177,7 @@ class SmashRunHttp:
                 delay = self._retry.backoff_s(attempt)
             elif delay > self._retry.max_retry_after_s:
                 raise SmashRunRateLimited(delay)
-            if self._deadline is not None and not self._deadline.allows_wait(delay):
+            if self._deadline is not None and not self._deadline.allows_wait(delay + MIN_ATTEMPT_S):
                 break
             self._retry.sleep(delay)
         if failure.retry_after_s is not None:
@@ -205,6 +220,19 @@ class SmashRunHttp:
                 raise SmashRunAuthError()
             raise _Retryable(f"an error in a 200 body: {message[:120]}")
         return body
+
+
+def _within(timeouts: Mapping[str, float | None], deadline: Deadline) -> dict[str, float | None]:
+    """httpx's per-request timeouts, none longer than what is left before `deadline` (but
+    at least `MIN_ATTEMPT_S`); a phase without a limit gets that."""
+    left = max(deadline.remaining(), MIN_ATTEMPT_S)
+    if math.isinf(left):
+        return dict(timeouts)
+    capped: dict[str, float | None] = {}
+    for phase in _TIMEOUT_PHASES:
+        limit = timeouts.get(phase)
+        capped[phase] = left if limit is None else min(limit, left)
+    return capped
 
 
 def _error_message(body: Any) -> str | None:

@@ -3,6 +3,10 @@
 A refresh rotates the refresh token, so the new pair is written to the TokenStore BEFORE
 the new access token is used: if the write fails we stop, rather than run on tokens that
 exist only in memory and lose the athlete's authorisation when the process ends.
+
+The Lambda and a terminal can share one token store and both reach half-life: the one
+that refreshes second is refused, because the first rotated the refresh token away. So a
+refused refresh reads the store once more and carries on with what the other one saved.
 """
 
 from __future__ import annotations
@@ -201,7 +205,36 @@ class RefreshingTokens:
 
     def _refresh(self) -> None:
         assert self._tokens.refresh_token is not None
-        fresh = self._oauth.refresh(self._tokens.refresh_token)
+        try:
+            fresh = self._oauth.refresh(self._tokens.refresh_token)
+        except SmashRunAuthError:
+            stored = self._rotated_elsewhere()
+            if stored is None:
+                raise
+            self._tokens = stored
+            due = stored.refresh_due_at()
+            if due is None or self._clock() < due:
+                return
+            assert stored.refresh_token is not None
+            fresh = self._oauth.refresh(stored.refresh_token)
+        self._save(fresh)
+        self._tokens = fresh
+
+    def _rotated_elsewhere(self) -> OAuthTokens | None:
+        """The stored tokens, if another process refreshed since we loaded ours."""
+        try:
+            stored = self._store.load()
+        except TokenStoreError:
+            # The refusal is the error worth reporting; an unreadable store adds nothing.
+            return None
+        ours = self._tokens.refresh_token
+        if stored is None or stored.refresh_token is None or ours is None:
+            return None
+        if stored.refresh_token.get_secret_value() == ours.get_secret_value():
+            return None
+        return stored
+
+    def _save(self, fresh: OAuthTokens) -> None:
         try:
             self._store.save(fresh)
         except TokenStoreError as exc:
@@ -210,7 +243,6 @@ class RefreshingTokens:
                 f"stopped before using it ({exc}). Fix the token store, then run "
                 "`streak auth` if SmashRun refuses the old token."
             ) from None
-        self._tokens = fresh
 
 
 def credentials_for(
