@@ -32,7 +32,7 @@ LATENCY_S = 0.05
 SUBSET_YEARS = 1.5
 SCHEDULED_SYNCS_PER_DAY = 2
 """terraform/schedules.tf: the morning sync and the evening check, which syncs first (on by
-default); hours apart, so each finds the hourly bucket full again."""
+default); hours apart, so each finds an hour's budget free again."""
 
 
 def _timed_backfill(athlete: Athlete, concurrency: int) -> tuple[float, int]:
