@@ -41,6 +41,15 @@ def _utc_now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class EveningReading:
+    """The evening check, and how fresh the runs behind it are."""
+
+    check: EveningCheck
+    runs_as_of: datetime | None
+    """The last successful sync: a run uploaded after it is not in `check`."""
+
+
+@dataclass(frozen=True, slots=True)
 class SyncRun:
     """A finished sync as the handler reports it."""
 
@@ -254,16 +263,20 @@ class Container:
                 source.close()
         return SyncRun(report=outcome.report, attempts=outcome.attempts, rate_limited=opened[0].hit)
 
-    def evening_check(self, now: datetime) -> EveningCheck:
+    def evening_check(self, now: datetime) -> EveningReading:
         from streakcore.domain.days import group_days
         from streakcore.domain.evening_check import evening_check
+        from streakcore.stats_query import last_sync_of
 
         with self.database.reading() as store:
             days = group_days(store.run_facts())
-        return evening_check(days, rule=self.settings.streak_rule, now=now, tz=self.settings.zone)
+            runs_as_of = last_sync_of(store)
+        check = evening_check(days, rule=self.settings.streak_rule, now=now, tz=self.settings.zone)
+        return EveningReading(check=check, runs_as_of=runs_as_of)
 
-    def alert_if_at_risk(self, check: EveningCheck) -> bool:
-        """Publish one SNS message when the streak is at risk; say whether it did."""
+    def alert_if_at_risk(self, check: EveningCheck, message: str) -> bool:
+        """Publish `message` when the streak is at risk, once per home date; say whether
+        this call published it."""
         if not check.at_risk:
             return False
         topic = self.settings.sns_topic_arn
@@ -271,9 +284,17 @@ class Container:
             raise ConfigError("the streak is at risk but STREAK_SNS_TOPIC_ARN is not set")
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from streakcore.materialised_stats import claim_alert, release_alert
+
+        # Claimed before publishing: two checks at once cannot both send; a failed send
+        # gives the day back so that a retry sends it.
+        claim = claim_alert(self.blobs, check.today)
+        if claim is None:
+            return False
         try:
-            self._client("sns").publish(TopicArn=topic, Subject=SNS_SUBJECT, Message=check.message)
+            self._client("sns").publish(TopicArn=topic, Subject=SNS_SUBJECT, Message=message)
         except (BotoCoreError, ClientError) as exc:
+            release_alert(self.blobs, claim)
             raise StreakError(
                 f"could not publish the at-risk alert ({type(exc).__name__})"
             ) from None

@@ -26,21 +26,32 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from streak_lambda.composition import container
+from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
 from streak_lambda.http_errors import http_error_for
 from streakcore.errors import ConfigError, SmashRunRateLimited, StoreNotFound, StreakError
 
 if TYPE_CHECKING:
-    from streak_lambda.composition import SyncRun
+    from streak_lambda.composition import Container, SyncRun
 
 BADGE_CACHE_CONTROL = "public, max-age=300"
 STATS_CACHE_CONTROL = "no-store"
+CHECK_SYNC_BUDGET_S = 60.0
+"""The evening check's sync: ample for a day's new runs, and it leaves most of the
+function's 300 s to the check and its alert even when SmashRun is slow."""
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "streakcore")
+METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "streakcore")
+SYNC_FAILURES_METRIC = "SyncFailures"
+"""The alarm on failed syncs watches this metric in METRICS_NAMESPACE, dimension service."""
 
 # A read publishes no metric; Powertools would warn about that on every GET.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
-logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "streakcore"))
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "streakcore"))
+logger = Logger(service=SERVICE)
+# Passed explicitly: left to Powertools, the `service` dimension the failure alarm matches
+# on would be missing wherever POWERTOOLS_SERVICE_NAME is unset.
+metrics = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
 app = APIGatewayRestResolver()
 
 
@@ -101,12 +112,11 @@ def get_stats() -> Response[str]:
 
 @app.get("/health")
 def get_health() -> Response[str]:
-    health = container().read_database.health()
-    if health is None:
-        body: dict[str, Any] = {"status": "healthy", "last_sync": None, "last_attempt": None}
-    else:
-        body = health.model_dump(mode="json", include={"status", "last_sync", "last_attempt"})
-    return _json(200, json.dumps(body), {"Cache-Control": "no-store"})
+    from streakcore.materialised_stats import judge_health
+
+    services = container()
+    report = judge_health(services.read_database.health(), now=services.now())
+    return _json(200, report.model_dump_json(), {"Cache-Control": "no-store"})
 
 
 @app.get("/badge.svg")
@@ -172,7 +182,7 @@ def _sync(*, budget_s: float, trigger: str) -> SyncRun:
     try:
         run = container().sync(budget_s=budget_s)
     except Exception as exc:
-        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SYNC_FAILURES_METRIC, unit=MetricUnit.Count, value=1)
         if isinstance(exc, SmashRunRateLimited):
             metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
         logger.warning("sync failed", extra={"trigger": trigger, "error": type(exc).__name__})
@@ -185,7 +195,7 @@ def _sync(*, budget_s: float, trigger: str) -> SyncRun:
     metrics.add_metric(name="SplitsStored", unit=MetricUnit.Count, value=run.splits_stored)
     metrics.add_metric(name="Quarantined", unit=MetricUnit.Count, value=run.quarantined)
     if run.failed:
-        metrics.add_metric(name="SyncFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SYNC_FAILURES_METRIC, unit=MetricUnit.Count, value=1)
     if run.rate_limited:
         metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
     logger.info("sync finished", extra={"trigger": trigger, **run.log_fields()})
@@ -194,17 +204,44 @@ def _sync(*, budget_s: float, trigger: str) -> SyncRun:
 
 def _scheduled(action: ScheduledAction) -> dict[str, Any]:
     services = container()
-    if action is ScheduledAction.SYNC:
-        return _sync(budget_s=services.settings.sync_budget_s, trigger="schedule").body()
+    if action is ScheduledAction.CHECK:
+        return _evening_check(services)
+    run = _sync(budget_s=services.settings.sync_budget_s, trigger="schedule")
+    if run.failed:
+        # health.json and the metrics already say so; raising makes Lambda count an error,
+        # so that its retries and the schedule's dead-letter queue apply.
+        raise StreakError(f"the scheduled sync failed: {run.report.error or 'see the logs'}")
+    return run.body()
+
+
+def _evening_check(services: Container) -> dict[str, Any]:
+    run: SyncRun | None = None
     try:
-        _sync(budget_s=services.settings.sync_budget_s, trigger="check")
-    except StreakError:
-        # Missing the alert is worse than checking slightly stale runs.
+        run = _sync(
+            budget_s=min(CHECK_SYNC_BUDGET_S, services.settings.sync_budget_s), trigger="check"
+        )
+    except Exception:
+        # Already logged and counted by _sync. Missing the alert is worse than checking
+        # stale runs, and the alert says they are stale.
+        run = None
+    sync_status = str(run.report.status) if run is not None else "failed"
+    sync_failed = run is None or run.failed
+    if sync_failed:
         logger.warning("checking the runs already stored")
-    check = services.evening_check(services.now())
-    alerted = services.alert_if_at_risk(check)
-    logger.info("evening check", extra={"status": check.status.value, "alerted": alerted})
-    return {"action": action.value, "status": check.status.value, "alerted": alerted}
+    reading = services.evening_check(services.now())
+    check = reading.check
+    message = alert_message(check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of)
+    alerted = services.alert_if_at_risk(check, message)
+    logger.info(
+        "evening check",
+        extra={"status": check.status.value, "alerted": alerted, "sync": sync_status},
+    )
+    return {
+        "action": ScheduledAction.CHECK.value,
+        "status": check.status.value,
+        "alerted": alerted,
+        "sync": sync_status,
+    }
 
 
 # -- the entry point ------------------------------------------------------------------------

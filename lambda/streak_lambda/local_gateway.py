@@ -8,7 +8,9 @@ Requests`, 429 `Limit Exceeded`).
 
 On a fresh machine it needs nothing: the database goes to `./streak-api-data/`, the fake
 SmashRun (a synthetic demo athlete) stands in when no SmashRun token is configured, and a
-development API key is generated and printed.
+development API key is generated and printed. The fake never stands in for a database
+`STREAK_DB` names: its synthetic runs would be synced into it, and every real run marked
+deleted.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ DEFAULT_PORT = 8787
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_DATA_DIR = Path("streak-api-data")
 API_KEY_HEADER = "x-api-key"
+AWS_EXTRA_MODULES = frozenset({"aws_lambda_powertools", "boto3", "botocore"})
+AWS_EXTRA_MISSING = "streak-api needs the aws extra: pip install 'streakcore[aws]'"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload limit."""
 
@@ -239,14 +243,29 @@ def api_keys_from(environ: Mapping[str, str]) -> dict[str, SecretStr] | None:
     return None
 
 
-def needs_fake_smashrun(environ: Mapping[str, str]) -> bool:
-    """No way to reach the real SmashRun is configured."""
+def smashrun_configured(environ: Mapping[str, str]) -> bool:
+    """Some way to reach the real SmashRun is configured: a token, its secret, a token file."""
     if environ.get("STREAK_SMASHRUN_ACCESS_TOKEN") or environ.get("STREAK_TOKEN_SECRET_ID"):
-        return False
+        return True
     from streakcore.settings import default_token_file
 
     token_file = Path(environ.get("STREAK_TOKEN_FILE") or default_token_file())
-    return not token_file.exists()
+    return token_file.exists()
+
+
+def use_fake_smashrun(environ: Mapping[str, str]) -> bool:
+    """Whether the demo athlete stands in for SmashRun: only without credentials and only
+    for the gateway's own data directory. A ConfigError when `STREAK_DB` names a database
+    that has no credentials to sync it."""
+    if smashrun_configured(environ):
+        return False
+    if environ.get("STREAK_DB"):
+        raise ConfigError(
+            "STREAK_DB is set but no SmashRun credentials are configured: set "
+            "STREAK_SMASHRUN_ACCESS_TOKEN (or run `streak auth`), or unset STREAK_DB to try "
+            "the demo athlete"
+        )
+    return True
 
 
 def local_defaults(environ: Mapping[str, str], data_dir: Path) -> dict[str, str]:
@@ -286,42 +305,50 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StreakError as exc:
         print(f"streak-api: error: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in AWS_EXTRA_MODULES:
+            raise
+        print(AWS_EXTRA_MISSING, file=sys.stderr)
+        return 2
 
 
 def _serve(args: argparse.Namespace) -> int:
-    fake = None
-    if needs_fake_smashrun(os.environ):
-        fake = _start_fake_smashrun()
+    fake_wanted = use_fake_smashrun(os.environ)
     os.environ.update(local_defaults(os.environ, args.data_dir))
+    # Imported only now, the environment being set: the handler's logger and metrics read
+    # it. Before anything starts, so a missing aws extra leaves nothing running.
+    from streak_lambda.handler import lambda_handler
+
     keys = api_keys_from(os.environ)
     generated: str | None = None
     if keys is None:
         generated = secrets.token_urlsafe(24)
         keys = {"dev": SecretStr(generated)}
-    # Imported only now: the handler's logger and metrics read the environment set above.
-    from streak_lambda.handler import lambda_handler
-
-    gateway = Gateway(lambda_handler, KeyRing(keys), public_badge=args.public_badge)
+    fake = _start_fake_smashrun() if fake_wanted else None
     try:
-        running = RunningGateway(gateway, args.host, args.port).start()
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    print(f"streak-api: serving {running.url} (database: {os.environ['STREAK_DB']})")
-    if fake is not None:
-        print(
-            f"streak-api: no SmashRun token configured; using the fake SmashRun at {fake.base_url}"
-        )
-    if generated is not None:
-        print(f"streak-api: development API key (send it as x-api-key): {generated}")
-    else:
-        print(f"streak-api: API keys: {', '.join(KeyRing(keys).names)}")
-    print(f"streak-api: try  curl -X POST -H 'x-api-key: KEY' {running.url}/sync")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        print("streak-api: stopping")
+        gateway = Gateway(lambda_handler, KeyRing(keys), public_badge=args.public_badge)
+        try:
+            running = RunningGateway(gateway, args.host, args.port).start()
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+        print(f"streak-api: serving {running.url} (database: {os.environ['STREAK_DB']})")
+        if fake is not None:
+            print(
+                "streak-api: no SmashRun token configured; using the fake SmashRun at "
+                f"{fake.base_url}"
+            )
+        if generated is not None:
+            print(f"streak-api: development API key (send it as x-api-key): {generated}")
+        else:
+            print(f"streak-api: API keys: {', '.join(KeyRing(keys).names)}")
+        print(f"streak-api: try  curl -X POST -H 'x-api-key: KEY' {running.url}/sync")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("streak-api: stopping")
+        finally:
+            running.stop()
     finally:
-        running.stop()
         if fake is not None:
             fake.stop()
     return 0

@@ -4,10 +4,12 @@
   without downloading or opening the DuckDB file.
 - `sync_state.json`: what the last successful sync did (its report, the database version).
 - `health.json`: whether the last sync attempt worked, for `GET /health`.
+- `alerts.json`: the last home date the evening check sent its alert, so it sends one a day.
 
 Every successful sync bumps the database's generation; `stats.json` and `sync_state.json`
 carry it and are replaced only by a higher one, so a slow writer finishing late cannot
-put an older snapshot back over a newer one.
+put an older snapshot back over a newer one. `health.json` is ordered the same way by
+the instant its attempt started.
 
 This module imports no DuckDB and no boto3: it is on the `GET /stats` fast path.
 """
@@ -15,22 +17,35 @@ This module imports no DuckDB and no boto3: it is on the `GET /stats` fast path.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ValidationError, field_serializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ValidationError, field_serializer
 
 from streakcore.domain.stats import StatsSnapshot, format_instant
-from streakcore.errors import StoreConflict
-from streakcore.storage.blob import BlobStore
+from streakcore.errors import StoreConflict, StreakError
+from streakcore.storage.blob import Blob, BlobStore
 
 STATS_KEY = "stats.json"
 SYNC_STATE_KEY = "sync_state.json"
 HEALTH_KEY = "health.json"
+ALERTS_KEY = "alerts.json"
 BACKUP_SUFFIX = ".backup"
 
 PUBLISH_ATTEMPTS = 5
+STALE_AFTER = timedelta(hours=26)
+"""A day's schedule plus slack: a last sync older than this means syncs have stopped."""
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Read back from JSON an instant carries pydantic's own UTC tzinfo, which
+    # `format_instant` would not write with a Z.
+    return value.astimezone(UTC)
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +61,7 @@ class Generational(BaseModel):
 
 class StatsFile(Generational):
     snapshot: StatsSnapshot
-    last_sync: AwareDatetime | None
+    last_sync: Instant | None
 
     @field_serializer("last_sync")
     def _instant(self, value: datetime | None) -> str | None:
@@ -54,7 +69,7 @@ class StatsFile(Generational):
 
 
 class SyncStateFile(Generational):
-    last_sync: AwareDatetime | None
+    last_sync: Instant | None
     report: dict[str, Any]
     attempts: int
 
@@ -68,17 +83,73 @@ class HealthStatus(StrEnum):
     DEGRADED = "degraded"
 
 
+class HealthReason(StrEnum):
+    """Why `/health` says degraded."""
+
+    SYNC_FAILED = "sync_failed"
+    """The last sync attempt failed."""
+    STALE = "stale"
+    """No sync has succeeded for longer than `STALE_AFTER`: the schedule may have stopped."""
+
+
 class HealthFile(BaseModel):
     status: HealthStatus
-    last_sync: AwareDatetime | None
+    last_sync: Instant | None
     """The last successful sync."""
-    last_attempt: AwareDatetime
+    last_attempt: Instant
+    """When the attempt this document describes started."""
     last_error: str | None = None
     """The failure's kind (an error class name), never its details: the file is public."""
 
     @field_serializer("last_sync", "last_attempt")
     def _instant(self, value: datetime | None) -> str | None:
         return format_instant(value) if value is not None else None
+
+
+class HealthReport(BaseModel):
+    """The `/health` body: the document judged at the instant of the request."""
+
+    status: HealthStatus
+    reason: HealthReason | None
+    last_sync: Instant | None
+    last_attempt: Instant | None
+
+    @field_serializer("last_sync", "last_attempt")
+    def _instant(self, value: datetime | None) -> str | None:
+        return format_instant(value) if value is not None else None
+
+
+def judge_health(health: HealthFile | None, *, now: datetime) -> HealthReport:
+    """Healthy unless the last attempt failed or the last success is older than
+    `STALE_AFTER` at `now`. Before any sync there is nothing to be behind on yet."""
+    if health is None:
+        return HealthReport(
+            status=HealthStatus.HEALTHY, reason=None, last_sync=None, last_attempt=None
+        )
+    reason: HealthReason | None = None
+    if health.status is HealthStatus.DEGRADED:
+        reason = HealthReason.SYNC_FAILED
+    elif now - (health.last_sync or health.last_attempt) > STALE_AFTER:
+        reason = HealthReason.STALE
+    return HealthReport(
+        status=HealthStatus.HEALTHY if reason is None else HealthStatus.DEGRADED,
+        reason=reason,
+        last_sync=health.last_sync,
+        last_attempt=health.last_attempt,
+    )
+
+
+class AlertsFile(BaseModel):
+    last_alerted: date | None
+    """The home-zone date of the last at-risk alert sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    """`alerts.json` as this check wrote it, and what it held before (to give it back)."""
+
+    etag: str
+    previous: Blob | None
 
 
 Doc = TypeVar("Doc", bound=BaseModel)
@@ -129,17 +200,88 @@ def record_health(
     at: datetime,
     failure: str | None,
     last_sync: datetime | None,
-) -> HealthFile:
-    """Write `health.json` after a sync attempt; `failure` names what went wrong (an error
-    class, never its message). A failure keeps the last good sync time."""
-    if failure is not None and last_sync is None:
-        previous = read_document(blobs, HEALTH_KEY, HealthFile)
-        last_sync = previous.last_sync if previous else None
-    health = HealthFile(
-        status=HealthStatus.HEALTHY if failure is None else HealthStatus.DEGRADED,
-        last_sync=last_sync,
-        last_attempt=at,
-        last_error=failure,
+) -> bool:
+    """Write `health.json` after a sync attempt that started at `at`; `failure` names what
+    went wrong (an error class, never its message). A failure keeps the last good sync time.
+
+    A document about an attempt that started later stays: a slow failure finishing after
+    a newer success must not turn health back to degraded. Returns whether this attempt's
+    document is now the one stored.
+    """
+    for _ in range(PUBLISH_ATTEMPTS):
+        current = blobs.read(HEALTH_KEY)
+        previous = _health_in(current)
+        if previous is not None and previous.last_attempt > at:
+            return False
+        if last_sync is None and previous is not None:
+            last_sync = previous.last_sync
+        health = HealthFile(
+            status=HealthStatus.HEALTHY if failure is None else HealthStatus.DEGRADED,
+            last_sync=last_sync,
+            last_attempt=at,
+            last_error=failure,
+        )
+        try:
+            blobs.replace(
+                HEALTH_KEY,
+                health.model_dump_json().encode(),
+                expected=current.etag if current else None,
+            )
+        except StoreConflict:
+            continue
+        return True
+    logger.warning("gave up recording %s after %d conflicts", HEALTH_KEY, PUBLISH_ATTEMPTS)
+    return False
+
+
+def _health_in(blob: Blob | None) -> HealthFile | None:
+    if blob is None:
+        return None
+    try:
+        return HealthFile.model_validate_json(blob.data)
+    except ValidationError:
+        return None
+
+
+def claim_alert(blobs: BlobStore, day: date) -> AlertClaim | None:
+    """Record that the alert for home date `day` is going out; None when it already has.
+
+    The write is conditional, so two checks running at once cannot both claim the day.
+    """
+    for _ in range(PUBLISH_ATTEMPTS):
+        current = blobs.read(ALERTS_KEY)
+        alerted = _alerted_day(current)
+        if alerted is not None and alerted >= day:
+            return None
+        document = AlertsFile(last_alerted=day).model_dump_json().encode()
+        try:
+            etag = blobs.replace(ALERTS_KEY, document, expected=current.etag if current else None)
+        except StoreConflict:
+            continue
+        return AlertClaim(etag=etag, previous=current)
+    raise StoreConflict(
+        f"{ALERTS_KEY} kept changing under the evening check; another check is running"
     )
-    blobs.put(HEALTH_KEY, health.model_dump_json().encode())
-    return health
+
+
+def release_alert(blobs: BlobStore, claim: AlertClaim) -> None:
+    """Give the day back after the alert could not be sent, so a retry sends it."""
+    previous = claim.previous.data if claim.previous else b'{"last_alerted": null}'
+    try:
+        blobs.replace(ALERTS_KEY, previous, expected=claim.etag)
+    except StoreConflict:
+        # Someone else has written since; what they wrote is theirs to keep.
+        logger.warning("could not give back the claim in %s: it changed meanwhile", ALERTS_KEY)
+    except StreakError as exc:
+        # The failed alert is the error worth raising; this one only goes to the log.
+        logger.warning("could not give back the claim in %s: %s", ALERTS_KEY, exc)
+
+
+def _alerted_day(blob: Blob | None) -> date | None:
+    if blob is None:
+        return None
+    try:
+        return AlertsFile.model_validate_json(blob.data).last_alerted
+    except ValidationError:
+        logger.warning("ignoring unreadable %s; the next alert rewrites it", ALERTS_KEY)
+        return None

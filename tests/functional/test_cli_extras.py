@@ -126,6 +126,7 @@ def smashrun_payload(activity: Activity) -> dict[str, Any]:
 @pytest.fixture
 def smashrun_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAK_TOKEN_FILE", str(tmp_path / "tokens.json"))
+    monkeypatch.setenv("STREAK_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("STREAK_SMASHRUN_CLIENT_ID", raising=False)
 
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from fixtures.aws import event
 from streak_lambda.api_keys import KeyRing, parse_api_keys
-from streak_lambda.local_gateway import Gateway, local_defaults, needs_fake_smashrun
+from streak_lambda.local_gateway import Gateway, local_defaults, use_fake_smashrun
 from streak_lambda.proxy_event import proxy_response, rest_proxy_event
 from streak_lambda.usage_plan import RateLimit, UsagePlan, Verdict
 from streakcore.errors import ConfigError
@@ -254,16 +254,27 @@ def test_fresh_machine_defaults_put_data_in_the_data_dir_and_keep_what_is_set(
         ({}, True),
         ({"STREAK_SMASHRUN_ACCESS_TOKEN": "t"}, False),
         ({"STREAK_TOKEN_SECRET_ID": "s"}, False),
+        ({"STREAK_SMASHRUN_ACCESS_TOKEN": "t", "STREAK_DB": "/data/runs.duckdb"}, False),
     ],
 )
 def test_the_fake_smashrun_stands_in_only_when_no_token_is_configured(
     tmp_path: Any, environ: dict[str, str], fake: bool
 ) -> None:
     environ = {**environ, "STREAK_TOKEN_FILE": str(tmp_path / "absent.json")}
-    assert needs_fake_smashrun(environ) is fake
+    assert use_fake_smashrun(environ) is fake
 
 
 def test_a_stored_token_file_means_the_real_smashrun(tmp_path: Any) -> None:
     token_file = tmp_path / "tokens.json"
     token_file.write_text("{}")
-    assert needs_fake_smashrun({"STREAK_TOKEN_FILE": str(token_file)}) is False
+    assert use_fake_smashrun({"STREAK_TOKEN_FILE": str(token_file)}) is False
+
+
+@pytest.mark.parametrize("db", ["/data/runs.duckdb", "./runs.duckdb", "s3://mine/runs.duckdb"])
+def test_a_database_named_in_streak_db_never_gets_the_fake_athlete(tmp_path: Any, db: str) -> None:
+    # given STREAK_DB set and no way to reach the real SmashRun
+    environ = {"STREAK_DB": db, "STREAK_TOKEN_FILE": str(tmp_path / "absent.json")}
+
+    # when the gateway decides what to sync from, it refuses, saying what to do
+    with pytest.raises(ConfigError, match=r"set STREAK_SMASHRUN_ACCESS_TOKEN .* unset STREAK_DB"):
+        use_fake_smashrun(environ)

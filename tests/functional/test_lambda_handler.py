@@ -21,11 +21,12 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from pydantic import SecretStr
 
 from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket
-from streak_lambda.composition import Container, install_container
+from streak_lambda import handler as handler_module
+from streak_lambda.composition import Container, SyncRun, install_container
 from streak_lambda.handler import lambda_handler
 from streak_lambda.handler import logger as handler_logger
 from streak_lambda.proxy_event import LocalLambdaContext
-from streakcore.errors import ConfigError
+from streakcore.errors import ConfigError, StreakError
 from streakcore.settings import Settings
 from streakcore.testing import FakeSmashRun, recent_athlete
 
@@ -124,18 +125,39 @@ def _fresh_bucket(name: str) -> str:
     return name
 
 
+def _emf_blobs(output: str) -> list[dict[str, Any]]:
+    """The EMF blobs Powertools printed, as CloudWatch would receive them."""
+    return [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"_aws"' in line
+    ]
+
+
 def _emf(output: str) -> dict[str, float]:
     """The metrics of the EMF blobs Powertools printed, each as one number."""
     metrics: dict[str, float] = {}
-    for line in output.splitlines():
-        if line.startswith("{") and '"_aws"' in line:
-            blob = json.loads(line)
-            for declared in blob["_aws"]["CloudWatchMetrics"]:
-                for metric in declared["Metrics"]:
-                    values = blob[metric["Name"]]
-                    metrics[metric["Name"]] = sum(values) if isinstance(values, list) else values
+    for blob in _emf_blobs(output):
+        for declared in blob["_aws"]["CloudWatchMetrics"]:
+            for metric in declared["Metrics"]:
+                values = blob[metric["Name"]]
+                metrics[metric["Name"]] = sum(values) if isinstance(values, list) else values
     assert metrics, "no EMF metrics were printed"
     return metrics
+
+
+def _synced_bucket(world: World, name: str) -> str:
+    """A fresh bucket the daily schedule has synced once, at NOW."""
+    bucket = _fresh_bucket(name)
+    world.container(bucket)
+    assert lambda_handler(event("scheduler_sync"), LocalLambdaContext())["status"] == "success"
+    return bucket
+
+
+def _object(bucket: str, key: str) -> dict[str, Any]:
+    body = boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"]
+    document: dict[str, Any] = json.loads(body.read())
+    return document
 
 
 # -- schedules ---------------------------------------------------------------------------------
@@ -191,7 +213,7 @@ def test_the_evening_check_publishes_one_alert_when_the_streak_is_at_risk(world:
     body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
 
     # then exactly one message went out, saying what is at stake
-    assert body == {"action": "check", "status": "at_risk", "alerted": True}
+    assert body == {"action": "check", "status": "at_risk", "alerted": True, "sync": "success"}
     alerts = _alerts(world)[before:]
     assert len(alerts) == 1
     message, subject = alerts[0]
@@ -208,8 +230,184 @@ def test_the_evening_check_stays_silent_when_today_already_counts(world: World) 
     body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
 
     # then nothing is published
-    assert body == {"action": "check", "status": "done_today", "alerted": False}
+    assert body == {"action": "check", "status": "done_today", "alerted": False, "sync": "success"}
     assert len(_alerts(world)) == before
+
+
+def test_a_failed_scheduled_sync_raises_after_recording_health_and_the_failure_metric(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a deployment whose SmashRun token has been revoked
+    bucket = _fresh_bucket("sched-failed")
+    world.container(bucket, smashrun_access_token=SecretStr("revoked-token-value"))
+    capsys.readouterr()
+
+    # when the daily schedule fires
+    with pytest.raises(StreakError, match="scheduled sync failed") as raised:
+        lambda_handler(event("scheduler_sync"), LocalLambdaContext())
+
+    # then Lambda sees an error, yet the failure was counted and /health says degraded
+    assert "revoked-token-value" not in str(raised.value)
+    assert _emf(capsys.readouterr().out)["SyncFailures"] == 1
+    world.container(bucket)
+    _, _, health = call(api("GET", "/health", key=None))
+    assert health["status"] == "degraded"
+    assert health["reason"] == "sync_failed"
+
+
+def test_a_partial_scheduled_sync_is_not_a_failure(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a request budget far below what a first sync needs
+    world.container(_fresh_bucket("sched-partial"), requests_per_hour=20, sync_budget_s=2)
+    capsys.readouterr()
+
+    # when the daily schedule fires
+    body = lambda_handler(event("scheduler_sync"), LocalLambdaContext())
+
+    # then it returns what it stored, and no failure is counted
+    assert body["status"] == "partial"
+    assert "SyncFailures" not in _emf(capsys.readouterr().out)
+
+
+def test_the_failure_metric_carries_the_namespace_and_service_the_alarm_watches(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a sync that SmashRun refuses
+    world.container(
+        _fresh_bucket("api-sync-alarm"), smashrun_access_token=SecretStr("revoked-token-value")
+    )
+    capsys.readouterr()
+
+    # when it runs
+    call(api("POST", "/sync"))
+
+    # then SyncFailures is published under the namespace, with the service dimension alone
+    declared = [
+        (blob, metrics)
+        for blob in _emf_blobs(capsys.readouterr().out)
+        for metrics in blob["_aws"]["CloudWatchMetrics"]
+        if any(m["Name"] == "SyncFailures" for m in metrics["Metrics"])
+    ]
+    assert len(declared) == 1
+    blob, metrics = declared[0]
+    assert metrics["Namespace"] == handler_module.METRICS_NAMESPACE
+    assert metrics["Dimensions"] == [["service"]]
+    assert blob["service"] == handler_module.SERVICE
+
+
+class BudgetRecordingContainer(Container):
+    """The real container, noting the budget each sync was given."""
+
+    budgets: list[float]
+
+    def sync(self, *, budget_s: float) -> SyncRun:
+        self.budgets.append(budget_s)
+        return super().sync(budget_s=budget_s)
+
+
+def test_the_evening_checks_sync_gets_a_short_budget(world: World) -> None:
+    # given a container whose daily sync may take far longer than the check's sync
+    settings = world.container(_fresh_bucket("check-budget")).settings
+    assert settings.sync_budget_s > handler_module.CHECK_SYNC_BUDGET_S
+    recording = BudgetRecordingContainer(settings, clock=lambda: NOW)
+    recording.budgets = []
+    install_container(recording)
+
+    # when the evening check fires
+    lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then its sync had the short budget
+    assert recording.budgets == [handler_module.CHECK_SYNC_BUDGET_S]
+
+
+def test_the_evening_check_checks_the_stored_runs_and_says_they_are_stale_when_its_sync_fails(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given runs synced at NOW, and the next evening a SmashRun that refuses the token
+    bucket = _synced_bucket(world, "check-stale")
+    world.container(
+        bucket,
+        now=NOW + timedelta(hours=20, minutes=30),
+        smashrun_access_token=SecretStr("revoked-token-value"),
+    )
+    before = len(_alerts(world))
+    capsys.readouterr()
+
+    # when the evening check fires
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then it checked anyway, and the alert says the runs are as of the last good sync
+    assert body == {"action": "check", "status": "at_risk", "alerted": True, "sync": "failed"}
+    assert _emf(capsys.readouterr().out)["SyncFailures"] == 1
+    [(message, _)] = _alerts(world)[before:]
+    assert message.startswith("At risk:")
+    assert f"sync failed; runs as of {NOW:%Y-%m-%d %H:%M} America/New_York" in message
+
+
+def test_a_successful_sync_leaves_the_alert_without_a_staleness_note(world: World) -> None:
+    world.container(_fresh_bucket("check-fresh"), now=NOW + timedelta(hours=20, minutes=30))
+    before = len(_alerts(world))
+
+    lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    [(message, _)] = _alerts(world)[before:]
+    assert "sync failed" not in message
+
+
+def test_the_evening_check_alerts_at_most_once_per_home_date(world: World) -> None:
+    # given an evening with the streak at risk
+    bucket = _fresh_bucket("check-once")
+    evening = NOW + timedelta(hours=20, minutes=30)
+    world.container(bucket, now=evening)
+    before = len(_alerts(world))
+
+    # when the check fires twice that evening (a retry, a second schedule)
+    first = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+    world.container(bucket, now=evening + timedelta(minutes=45))
+    second = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then one message went out, and alerts.json remembers the home date
+    assert (first["alerted"], second["alerted"]) == (True, False)
+    assert second["status"] == "at_risk"
+    assert len(_alerts(world)) == before + 1
+    assert _object(bucket, "alerts.json") == {"last_alerted": "2026-11-26"}
+
+
+def test_an_alert_on_an_earlier_date_does_not_silence_today(world: World) -> None:
+    # given the alert of the day before already sent
+    bucket = _fresh_bucket("check-next-day")
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket=bucket, Key="alerts.json", Body=b'{"last_alerted": "2026-11-25"}'
+    )
+    world.container(bucket, now=NOW + timedelta(hours=20, minutes=30))
+    before = len(_alerts(world))
+
+    # when today's check finds the streak at risk
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then today's alert goes out
+    assert body["alerted"] is True
+    assert len(_alerts(world)) == before + 1
+    assert _object(bucket, "alerts.json") == {"last_alerted": "2026-11-26"}
+
+
+def test_an_alert_that_could_not_be_sent_is_sent_by_the_next_check(world: World) -> None:
+    # given a check whose SNS topic does not exist
+    bucket = _fresh_bucket("check-retry")
+    evening = NOW + timedelta(hours=20, minutes=30)
+    world.container(bucket, now=evening, sns_topic_arn=world.topic_arn + "-gone")
+    before = len(_alerts(world))
+    with pytest.raises(StreakError, match="could not publish the at-risk alert"):
+        lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # when the check runs again with the topic in place
+    world.container(bucket, now=evening + timedelta(minutes=5))
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then the day's alert goes out then
+    assert body["alerted"] is True
+    assert len(_alerts(world)) == before + 1
 
 
 # -- POST /sync ----------------------------------------------------------------------------------
@@ -457,7 +655,28 @@ def test_health_before_any_sync_is_healthy_with_no_last_sync(world: World) -> No
 
     _, _, body = call(api("GET", "/health", key=None))
 
-    assert body == {"status": "healthy", "last_sync": None, "last_attempt": None}
+    assert body == {"status": "healthy", "reason": None, "last_sync": None, "last_attempt": None}
+
+
+@pytest.mark.parametrize(
+    ("hours_later", "status", "reason"),
+    [(25, "healthy", None), (27, "degraded", "stale")],
+)
+def test_health_degrades_when_the_last_sync_is_over_26_hours_old(
+    world: World, hours_later: int, status: str, reason: str | None
+) -> None:
+    # given a database last synced successfully at some instant
+    world.container()
+    _, _, synced = call(api("GET", "/health", key=None))
+    last_sync = datetime.fromisoformat(synced["last_sync"])
+
+    # when /health is asked hours later, with no sync since
+    world.container(now=last_sync + timedelta(hours=hours_later))
+    _, _, body = call(api("GET", "/health", key=None))
+
+    # then past 26 hours it is degraded, and says why
+    assert (body["status"], body["reason"]) == (status, reason)
+    assert body["last_sync"] == synced["last_sync"]
 
 
 def test_the_badge_is_an_svg_for_the_current_streak_that_caches_for_a_while(world: World) -> None:

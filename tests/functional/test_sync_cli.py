@@ -33,6 +33,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("STREAK_TIMEZONE", "America/New_York")
     monkeypatch.setenv("STREAK_TOKEN_FILE", str(tmp_path / "no-tokens.json"))
+    monkeypatch.setenv("STREAK_CACHE_DIR", str(tmp_path / "cache"))
 
 
 @pytest.fixture
