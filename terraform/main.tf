@@ -27,13 +27,15 @@ locals {
   data_bucket_name = "${var.project}-${var.environment}-data-${local.account_id}"
 
   db_object_key = "runs.duckdb"
-  # Every object the sync writes and the read path serves; IAM grants exactly these keys.
+  # Every object the sync writes and the read path serves; IAM grants exactly these keys
+  # (alerts.json: the evening check's one-alert-a-day claim).
   data_object_keys = [
     local.db_object_key,
     "${local.db_object_key}.backup",
     "stats.json",
     "sync_state.json",
     "health.json",
+    "alerts.json",
   ]
   data_object_arns = [for key in local.data_object_keys : "${aws_s3_bucket.data.arn}/${key}"]
 

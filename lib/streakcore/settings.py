@@ -84,12 +84,6 @@ class Settings(BaseSettings):
     token_secret_id: str | None = Field(
         default=None, description="Secrets Manager id of the SmashRun OAuth secret"
     )
-    api_keys_secret_id: str | None = Field(
-        default=None, description="Secrets Manager id of the API-keys secret"
-    )
-    api_keys: SecretStr | None = Field(
-        default=None, description="API keys for the local gateway: JSON object or a,b,c"
-    )
 
     sync_budget_s: float = Field(default=240.0, gt=0, description="time budget of one sync")
     api_sync_budget_s: float = Field(

@@ -6,12 +6,22 @@ from typing import Any
 
 from terraform_hcl import block, blocks, expression, load_stack
 
+from streakcore.materialised_stats import (
+    ALERTS_KEY,
+    BACKUP_SUFFIX,
+    HEALTH_KEY,
+    STATS_KEY,
+    SYNC_STATE_KEY,
+)
+
+# Every object the code reads or writes next to the database: IAM must name each one.
 CONTRACT_OBJECTS = [
     "runs.duckdb",
-    "runs.duckdb.backup",
-    "stats.json",
-    "sync_state.json",
-    "health.json",
+    "runs.duckdb" + BACKUP_SUFFIX,
+    STATS_KEY,
+    SYNC_STATE_KEY,
+    HEALTH_KEY,
+    ALERTS_KEY,
 ]
 
 
