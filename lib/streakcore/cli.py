@@ -9,14 +9,27 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from collections.abc import Sequence
 
 from streakcore.commands import COMMAND_MODULES, load_command
-from streakcore.errors import ConfigError, StoreError, StreakError
+from streakcore.commands.common import EXIT_FAILED, EXIT_USAGE
+from streakcore.errors import (
+    ConfigError,
+    StoreCorrupt,
+    StoreNotFound,
+    StoreTooNew,
+    StreakError,
+)
 
-# Exit codes: 0 fine, 1 the job failed (or, for `check`, the streak is at risk),
-# 2 the invocation or the environment needs fixing (argparse uses 2 for bad flags too).
-EXIT_USAGE = 2
+SETUP_ERRORS: tuple[type[StreakError], ...] = (
+    ConfigError,
+    StoreNotFound,
+    StoreCorrupt,
+    StoreTooNew,
+)
+"""What the runner must fix before trying again. Any other StoreError (another sync got
+in first, the file is in use) goes away by itself: it is a failed job, not a setup error."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,17 +76,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _report_warnings()
+    # A command whose exit code 1 means something else (`check`: at risk) fails with its own.
+    failed: int = getattr(args, "failure_exit", EXIT_FAILED)
     try:
         code: int = args.run(args)
-    except (ConfigError, StoreError) as exc:
+    except SETUP_ERRORS as exc:
         print(f"streak: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except StreakError as exc:
         print(f"streak: error: {exc}", file=sys.stderr)
-        return 1
+        return failed
     except KeyboardInterrupt:
         print("streak: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except Exception:
+        if failed == EXIT_FAILED:
+            raise
+        # Python would exit 1, which this command reserves for an answer.
+        traceback.print_exc()
+        return failed
     return code
 
 

@@ -9,12 +9,12 @@ from streakcore.commands.common import (
     add_as_of_arg,
     add_db_arg,
     add_rule_args,
+    add_tz_arg,
     load_settings,
-    open_read_store,
     parse_as_of,
-    rule_of,
 )
 from streakcore.commands.heatmap import add_output_arg, write_output
+from streakcore.commands.history import read_history
 
 
 def register(subparsers: Subparsers) -> None:
@@ -28,20 +28,16 @@ def register(subparsers: Subparsers) -> None:
     badge.add_argument("--label", default="run streak", help="left-hand text (default: run streak)")
     add_db_arg(badge)
     add_as_of_arg(badge)
+    add_tz_arg(badge)
     add_rule_args(badge)
     badge.set_defaults(run=run_badge)
 
 
 def run_badge(args: argparse.Namespace) -> int:
-    from streakcore.domain.days import group_days, qualifying_days
-    from streakcore.domain.streaks import current_streak, find_streaks, today_in
     from streakcore.render.badge_svg import badge_for
 
     settings = load_settings(args)
-    as_of = parse_as_of(args.as_of, settings.timezone)
-    with open_read_store(settings) as store:
-        days = group_days(store.run_facts(until=as_of))
-    streaks = find_streaks(qualifying_days(days, rule_of(settings)))
-    current = current_streak(streaks, today_in(as_of, settings.zone))
+    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
+    current = history.current_streak(settings.streak_rule)
     write_output(badge_for(current, label=args.label), args.output)
     return 0

@@ -11,20 +11,24 @@ import argparse
 import sys
 
 from streakcore.commands.common import (
+    EXIT_USAGE,
     Subparsers,
     add_as_of_arg,
     add_db_arg,
     add_json_arg,
     add_rule_args,
+    add_tz_arg,
     load_settings,
-    open_read_store,
     parse_as_of,
-    rule_of,
 )
+from streakcore.commands.history import read_history
 from streakcore.errors import ConfigError, StreakError
 
 EXIT_SAFE = 0
+"""Today counts, or there is no streak to lose."""
 EXIT_AT_RISK = 1
+EXIT_CHECK_FAILED = 3
+"""The check could not be made; distinct from 1 so that cron does not cry wolf."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -33,21 +37,25 @@ def register(subparsers: Subparsers) -> None:
         help="the evening check: does today count yet? (exit 1 when the streak is at risk)",
         description="Sync incrementally, then say whether today already counts and, if not, "
         "how far short you are and how much time is left before midnight in your home zone. "
-        "Exit code: 0 safe (or nothing at stake), 1 at risk, 2 bad usage or setup.",
+        "A failed sync only warns: the stored runs are checked. "
+        f"Exit codes: {EXIT_SAFE} safe (or nothing at stake), {EXIT_AT_RISK} at risk, "
+        f"{EXIT_USAGE} bad usage or setup (flags, settings, no database, an unreadable or newer "
+        f"one), {EXIT_CHECK_FAILED} the check itself failed (e.g. the database could not be "
+        "read).",
     )
     check.add_argument(
         "--no-sync", action="store_true", help="check the runs already stored, without syncing"
     )
     add_db_arg(check)
-    add_json_arg(check)
+    add_json_arg(check, instead_of="the message")
     add_as_of_arg(check)
+    add_tz_arg(check)
     add_rule_args(check)
-    check.set_defaults(run=run_check)
+    check.set_defaults(run=run_check, failure_exit=EXIT_CHECK_FAILED)
 
 
 def run_check(args: argparse.Namespace) -> int:
     from streakcore.commands.sync import run_incremental
-    from streakcore.domain.days import group_days
     from streakcore.domain.evening_check import evening_check
 
     settings = load_settings(args)
@@ -63,8 +71,7 @@ def run_check(args: argparse.Namespace) -> int:
                 f"streak: warning: sync failed ({exc}); checking the runs already stored",
                 file=sys.stderr,
             )
-    with open_read_store(settings) as store:
-        days = group_days(store.run_facts(until=now))
-    result = evening_check(days, rule=rule_of(settings), now=now, tz=settings.zone)
+    history = read_history(settings, now)
+    result = evening_check(history.days, rule=settings.streak_rule, now=now, tz=settings.zone)
     print(result.model_dump_json(indent=2) if args.json else result.message)
     return EXIT_AT_RISK if result.at_risk else EXIT_SAFE

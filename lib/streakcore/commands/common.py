@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from streakcore.domain.rules import RuleName, StreakRule
-from streakcore.domain.units import parse_distance
+from streakcore.domain.rules import RuleName
 from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
 
@@ -27,6 +26,13 @@ if TYPE_CHECKING:
     from streakcore.storage.s3_blob import S3BlobStore
 
 Subparsers = Any  # argparse's private _SubParsersAction
+
+# Exit codes every command shares; `streak check` adds its own (1 means "at risk" there).
+EXIT_OK = 0
+EXIT_FAILED = 1
+"""The job could not be done: SmashRun, S3, another sync running, the file in use."""
+EXIT_USAGE = 2
+"""The invocation or the setup needs fixing (argparse uses 2 for bad flags too)."""
 
 # The same client settings as the Lambda's: a stalled connection fails in seconds.
 BOTO_CONNECT_TIMEOUT_S = 5
@@ -42,17 +48,35 @@ def add_db_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_rule_args(parser: argparse.ArgumentParser) -> None:
+def add_rule_args(parser: argparse.ArgumentParser, *, rule_help: str | None = None) -> None:
     parser.add_argument(
         "--rule",
         choices=[r.value for r in RuleName],
-        help="usrsa: the day's runs add up to the minimum (default); "
-        "strict: one run of the minimum; any: any run counts",
+        help=(
+            rule_help
+            or "usrsa: the day's runs add up to the minimum; strict: one run of the minimum; "
+            "any: any run counts"
+        )
+        + " (default: $STREAK_RULE or usrsa)",
     )
+    add_min_distance_arg(parser)
+
+
+def add_min_distance_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--min-distance", metavar="D", help="minimum distance, e.g. 1mi, 1.6km, 1609m (default 1mi)"
+        "--min-distance",
+        metavar="D",
+        help="minimum distance, e.g. 1mi, 1.6km, 1609m (default: $STREAK_MIN_DISTANCE or 1mi)",
     )
-    parser.add_argument("--tz", metavar="IANA", help="home time zone, e.g. America/New_York")
+
+
+def add_tz_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tz",
+        metavar="IANA",
+        help="home time zone, e.g. America/New_York "
+        "(default: $STREAK_TIMEZONE or this machine's zone)",
+    )
 
 
 def add_as_of_arg(parser: argparse.ArgumentParser) -> None:
@@ -63,8 +87,8 @@ def add_as_of_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_json_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+def add_json_arg(parser: argparse.ArgumentParser, *, instead_of: str = "a table") -> None:
+    parser.add_argument("--json", action="store_true", help=f"print JSON instead of {instead_of}")
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
@@ -86,10 +110,6 @@ def load_settings(args: argparse.Namespace) -> Settings:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigError(f"bad setting {where}: {first['msg']}") from None
-
-
-def rule_of(settings: Settings) -> StreakRule:
-    return StreakRule(name=settings.rule, min_distance_m=parse_distance(settings.min_distance))
 
 
 def parse_as_of(text: str | None, tz_name: str) -> datetime:
@@ -146,12 +166,22 @@ def read_database(location: DbLocation, cache_dir: Path) -> Database:
     return Database(blobs, location.key, cache_dir / "work")
 
 
-def sync_database_on_s3(location: DbLocation, cache_dir: Path) -> tuple[Database, str]:
-    """The database on S3 for the sync path (the only writer), and its object's URL."""
+def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, str | None]:
+    """The database for the sync path, the only writer, and for one on S3 its object's URL.
+
+    A local file gets the same blob store the local gateway gives it, so a terminal sync
+    and a gateway sync of one file replace it by the same rules and neither loses runs.
+    """
     from streakcore.database import Database
 
-    blobs = s3_blob_store(location, cache_dir)
-    return Database(blobs, location.key, cache_dir / "work"), blobs.url(location.key)
+    if location.is_s3:
+        s3_blobs = s3_blob_store(location, cache_dir)
+        return Database(s3_blobs, location.key, cache_dir / "work"), s3_blobs.url(location.key)
+    from streakcore.storage.blob import LocalDirectoryBlobStore
+
+    assert location.directory is not None, "a local location has a directory"
+    local_blobs = LocalDirectoryBlobStore(location.directory, cache_dir)
+    return Database(local_blobs, location.key, cache_dir / "work"), None
 
 
 def s3_blob_store(location: DbLocation, cache_dir: Path) -> S3BlobStore:

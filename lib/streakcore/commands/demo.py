@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from streakcore.commands.common import Subparsers, load_settings, rule_of
+from streakcore.commands.common import Subparsers, load_settings
 from streakcore.errors import ConfigError, TokenStoreError
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 store, demo_settings, token_store=_NoStoredTokens(), budget_s=DEMO_BUDGET_S
             )
             tz = resolve_timezone(athlete.home_tz)
-            body = stats_from_store(store, rule=rule_of(settings), as_of=now, tz=tz)
+            body = stats_from_store(store, rule=settings.streak_rule, as_of=now, tz=tz)
         served = fake.count("/my/")
     print_report(report)
     print_stats(body, console)

@@ -12,11 +12,11 @@ from streakcore.commands.common import (
     add_as_of_arg,
     add_db_arg,
     add_rule_args,
+    add_tz_arg,
     load_settings,
-    open_read_store,
     parse_as_of,
-    rule_of,
 )
+from streakcore.commands.history import read_history
 from streakcore.errors import ConfigError
 
 
@@ -59,29 +59,25 @@ def register(subparsers: Subparsers) -> None:
     add_output_arg(heatmap, "SVG")
     add_db_arg(heatmap)
     add_as_of_arg(heatmap)
+    add_tz_arg(heatmap)
     add_rule_args(heatmap)
     heatmap.set_defaults(run=run_heatmap)
 
 
 def run_heatmap(args: argparse.Namespace) -> int:
-    from streakcore.domain.days import group_days, qualifying_days
-    from streakcore.domain.streaks import current_streak, find_streaks, today_in
     from streakcore.domain.units import format_distance, metres_to_miles
     from streakcore.render.heatmap_svg import heatmap_svg, year_range
 
     settings = load_settings(args)
-    rule = rule_of(settings)
-    as_of = parse_as_of(args.as_of, settings.timezone)
-    today = today_in(as_of, settings.zone)
-    with open_read_store(settings) as store:
-        days = group_days(store.run_facts(until=as_of))
-    counted = qualifying_days(days, rule)
-    streak_dates = {d.local_date for d in counted}
+    rule = settings.streak_rule
+    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
+    days = history.days
+    streak_dates = {d.local_date for d in history.qualifying(rule)}
     rule_text = f"{rule.name.value}, {format_distance(rule.min_distance_m)}"
     first: date
     last: date
     if args.streak:
-        current = current_streak(find_streaks(counted), today)
+        current = history.current_streak(rule)
         if current.start is None or current.last_day is None:
             raise ConfigError(
                 f"there is no current streak under {rule_text} to draw; use --year instead"
@@ -89,7 +85,7 @@ def run_heatmap(args: argparse.Namespace) -> int:
         first, last = current.start, current.last_day
         title = f"Current streak: {current.days:,} days since {first} ({rule_text})"
     else:
-        year = args.year if args.year is not None else today.year
+        year = args.year if args.year is not None else history.today.year
         if not 1 <= year <= 9999:
             raise ConfigError(f"--year {year} is not a calendar year")
         first, last = year_range(year)

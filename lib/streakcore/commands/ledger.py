@@ -11,13 +11,12 @@ from datetime import date
 from streakcore.commands.common import (
     Subparsers,
     add_db_arg,
+    add_rule_args,
     load_settings,
     open_read_store,
-    rule_of,
 )
 from streakcore.commands.heatmap import write_output
 from streakcore.domain.ledger import LedgerRow
-from streakcore.domain.rules import RuleName
 from streakcore.domain.units import metres_to_miles
 from streakcore.errors import ConfigError
 
@@ -41,12 +40,7 @@ def register(subparsers: Subparsers) -> None:
     ledger.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     ledger.add_argument("-o", "--output", metavar="FILE", help="write the CSV to this file")
     add_db_arg(ledger)
-    ledger.add_argument(
-        "--rule", choices=[r.value for r in RuleName], help="which days count (default usrsa)"
-    )
-    ledger.add_argument(
-        "--min-distance", metavar="D", help="minimum distance, e.g. 1mi, 1.6km, 1609m (default 1mi)"
-    )
+    add_rule_args(ledger, rule_help="which days count")
     ledger.set_defaults(run=run_ledger)
 
 
@@ -92,7 +86,7 @@ def run_ledger(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     with open_read_store(settings) as store:
         days = group_days(store.run_facts())
-    rows = ledger(days, rule_of(settings), first=first, last=last)
+    rows = ledger(days, settings.streak_rule, first=first, last=last)
     if args.csv or args.output:
         write_output(ledger_csv(rows), args.output or "-")
     else:

@@ -9,10 +9,12 @@ from streakcore.commands.common import (
     add_as_of_arg,
     add_db_arg,
     add_json_arg,
+    add_min_distance_arg,
+    add_tz_arg,
     load_settings,
-    open_read_store,
     parse_as_of,
 )
+from streakcore.commands.history import read_history
 from streakcore.domain.stats import RulesBody
 
 
@@ -27,10 +29,8 @@ def register(subparsers: Subparsers) -> None:
     add_db_arg(rules)
     add_json_arg(rules)
     add_as_of_arg(rules)
-    rules.add_argument("--tz", metavar="IANA", help="home time zone, e.g. America/New_York")
-    rules.add_argument(
-        "--min-distance", metavar="D", help="minimum distance, e.g. 1mi, 1.6km, 1609m (default 1mi)"
-    )
+    add_tz_arg(rules)
+    add_min_distance_arg(rules)
     rules.add_argument(
         "--all-days",
         action="store_true",
@@ -40,24 +40,20 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_rules(args: argparse.Namespace) -> int:
-    from streakcore.domain.days import group_days
     from streakcore.domain.rule_compare import DISAGREEMENTS_KEPT, compare_rules
     from streakcore.domain.stats import rules_body
-    from streakcore.domain.streaks import today_in
-    from streakcore.stats_query import last_sync_of
 
     settings = load_settings(args)
-    as_of = parse_as_of(args.as_of, settings.timezone)
-    with open_read_store(settings) as store:
-        runs = store.run_facts(until=as_of)
-        last_sync = last_sync_of(store)
+    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
     comparison = compare_rules(
-        group_days(runs),
+        history.days,
         min_distance_m=settings.streak_rule.min_distance_m,
-        today=today_in(as_of, settings.zone),
+        today=history.today,
         keep=None if args.all_days else DISAGREEMENTS_KEPT,
     )
-    body = rules_body(comparison, as_of=as_of, tz=settings.zone, last_sync=last_sync)
+    body = rules_body(
+        comparison, as_of=history.as_of, tz=settings.zone, last_sync=history.last_sync
+    )
     if args.json:
         print(body.model_dump_json(indent=2))
     else:

@@ -11,10 +11,10 @@ from streakcore.commands.common import (
     add_db_arg,
     add_json_arg,
     add_rule_args,
+    add_tz_arg,
     load_settings,
     open_read_store,
     parse_as_of,
-    rule_of,
 )
 
 
@@ -28,6 +28,7 @@ def register(subparsers: Subparsers) -> None:
     add_db_arg(stats)
     add_json_arg(stats)
     add_as_of_arg(stats)
+    add_tz_arg(stats)
     add_rule_args(stats)
     stats.set_defaults(run=run_stats)
 
@@ -45,7 +46,7 @@ def run_stats(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     as_of = parse_as_of(args.as_of, settings.timezone)
     with open_read_store(settings) as store:
-        body = stats_from_store(store, rule=rule_of(settings), as_of=as_of, tz=settings.zone)
+        body = stats_from_store(store, rule=settings.streak_rule, as_of=as_of, tz=settings.zone)
     if args.json:
         print(body.model_dump_json(indent=2))
     else:
@@ -60,7 +61,7 @@ def run_streaks(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     with open_read_store(settings) as store:
-        rows = StreakDB(store).streaks(rule_of(settings)).limit(max(args.top, 0)).fetchall()
+        rows = StreakDB(store).streaks(settings.streak_rule).limit(max(args.top, 0)).fetchall()
     if args.json:
         keys = ("start", "end", "days", "distance_m", "runs")
         print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))

@@ -3,10 +3,12 @@
 The composition root of a terminal sync: settings -> token store -> SmashRun source ->
 run store, wired here and nowhere else (`streak demo` and `streak check` reuse it).
 
-A local file is synced in place. An `s3://` database goes through the same sync path as
-the Lambda's (`Database.sync`): download, sync a private copy, upload only if nobody else
-replaced the object meanwhile (else run again on theirs), publish `stats.json`,
-`sync_state.json` and `health.json`.
+Wherever the database lives (a local file or `s3://`), it goes through the one sync path
+the Lambda and the local gateway use too (`Database.sync`): fetch, sync a private copy,
+replace the file or object only if nobody else replaced it meanwhile (else run again on
+theirs), publish `stats.json`, `sync_state.json` and `health.json` beside it. A file is
+never written in place, so a terminal sync and a gateway sync of one file keep each
+other's runs.
 """
 
 from __future__ import annotations
@@ -18,18 +20,25 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from streakcore.commands.common import Subparsers, add_db_arg, add_json_arg, load_settings
+from streakcore.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Subparsers,
+    add_db_arg,
+    add_json_arg,
+    load_settings,
+)
 from streakcore.errors import ConfigError, StreakError
 from streakcore.settings import Settings
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from streakcore.database import DbLocation, SyncStep
+    from streakcore.database import SyncStep
     from streakcore.ports import TokenStore
     from streakcore.storage.duckdb_store import RunStore
     from streakcore.sync import SyncOptions, SyncProgress, SyncReport
@@ -44,15 +53,18 @@ def register(subparsers: Subparsers) -> None:
         help="fetch new, changed and deleted runs from SmashRun",
         description="Fetch the runs uploaded or edited since the last sync (with their mile "
         "splits), and mark the ones deleted at SmashRun. A long backfill stops cleanly when "
-        "its time budget runs out; the next sync carries on where it stopped. With "
-        "--db s3://bucket/key.duckdb it syncs the deployed database the way the Lambda does: "
-        "a private copy, uploaded only if nobody replaced the object meanwhile (else it runs "
-        "again on theirs), with stats.json and health.json beside it. "
+        "its time budget runs out; the next sync carries on where it stopped. A local file "
+        "and an s3://bucket/key.duckdb object are synced the way the Lambda and the local "
+        "gateway sync them: on a private copy that replaces the database only if nobody "
+        "replaced it meanwhile (else the sync runs again on theirs), with stats.json and "
+        "health.json beside it. "
         "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
-        "Exit code: 0 done or stopped by the budget, 1 SmashRun or S3 trouble, 2 bad setup.",
+        f"Exit codes: {EXIT_OK} done or stopped by the budget, {EXIT_FAILED} the sync failed "
+        "(SmashRun or S3 trouble, another sync kept replacing the database, the file in use), "
+        f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database).",
     )
     add_db_arg(parser)
-    add_json_arg(parser)
+    add_json_arg(parser, instead_of="the summary")
     parser.add_argument(
         "--full",
         action="store_true",
@@ -89,9 +101,9 @@ def run_sync(args: argparse.Namespace) -> int:
         print(json.dumps(result.body(), indent=2))
     else:
         print_report(result.report)
-        if result.uploaded_to is not None:
-            print(upload_line(result))
-    return 0 if result.report.error is None else 1
+        if written := written_line(result):
+            print(written)
+    return EXIT_OK if result.report.error is None else EXIT_FAILED
 
 
 def run_incremental(settings: Settings) -> str:
@@ -102,26 +114,27 @@ def run_incremental(settings: Settings) -> str:
     if report.error is not None and report.status == "failed":
         raise StreakError(report.error)
     line = summary_line(report)
-    if result.uploaded_to is not None:
-        line += f"; {upload_line(result)}"
+    if written := written_line(result):
+        line += f"; {written}"
     return line
 
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """A finished terminal sync: the report, and for a database on S3 where it went."""
+    """A finished terminal sync: the report, how many rounds it took, and for a database
+    on S3 where it went."""
 
     report: SyncReport
     uploaded_to: str | None = None
     """The object's URL when the database lives on S3."""
     attempts: int = 1
-    """Rounds the S3 sync path ran: more than one when another writer got in first."""
+    """Rounds the sync path ran: more than one when another writer got in first."""
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = self.report.model_dump(mode="json")
         if self.uploaded_to is not None:
             body["uploaded_to"] = self.uploaded_to
-            body["attempts"] = self.attempts
+        body["attempts"] = self.attempts
         return body
 
 
@@ -132,9 +145,10 @@ def sync_database(
     options: SyncOptions | None = None,
     progress: SyncProgress | None = None,
 ) -> SyncResult:
-    """Sync the database in `settings.db`: a local file in place, an `s3://` object
-    through the Lambda's sync path."""
+    """Sync the database in `settings.db`, a local file or an `s3://` object, through the
+    sync path every writer shares."""
     from streakcore.commands.auth import token_store_for
+    from streakcore.commands.common import database_for_sync
     from streakcore.database import parse_db_location
 
     location = parse_db_location(settings.db)
@@ -146,19 +160,8 @@ def sync_database(
         options=options,
         progress=progress,
     ) as step:
-        if location.is_s3:
-            return _sync_on_s3(settings, location, step)
-        from streakcore.storage.duckdb_store import RunStore
-
-        with RunStore.open(Path(settings.db).expanduser()) as store:
-            return SyncResult(report=step(store))
-
-
-def _sync_on_s3(settings: Settings, location: DbLocation, step: SyncStep[SyncReport]) -> SyncResult:
-    from streakcore.commands.common import sync_database_on_s3
-
-    database, url = sync_database_on_s3(location, settings.cache_dir)
-    outcome = database.sync(step, snapshot_rule=settings.streak_rule)
+        database, url = database_for_sync(location, settings.cache_dir)
+        outcome = database.sync(step, snapshot_rule=settings.streak_rule)
     return SyncResult(report=outcome.report, uploaded_to=url, attempts=outcome.attempts)
 
 
@@ -172,7 +175,8 @@ def sync_into(
     progress: SyncProgress | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> SyncReport:
-    """Wire SmashRun (from the settings) to `store` and run one sync."""
+    """Wire SmashRun (from the settings) to an open `store` and run one sync on it, in
+    place: for a store nothing else writes to (the demo's, the benchmarks')."""
     with sync_step(
         settings,
         token_store=token_store,
@@ -243,9 +247,14 @@ def summary_line(report: SyncReport) -> str:
     return line
 
 
-def upload_line(result: SyncResult) -> str:
+def written_line(result: SyncResult) -> str | None:
+    """Where the result went, and whether another writer made this sync run again."""
     retried = f" after {result.attempts} attempts" if result.attempts > 1 else ""
-    return f"uploaded to {result.uploaded_to}{retried}"
+    if result.uploaded_to is not None:
+        return f"uploaded to {result.uploaded_to}{retried}"
+    if retried:
+        return f"another sync replaced the database meanwhile; saved on top of it{retried}"
+    return None
 
 
 def print_report(report: SyncReport) -> None:
