@@ -35,6 +35,10 @@ class StoreTooNew(StoreError):
     """The file was written by a newer streakcore; we refuse to touch it."""
 
 
+class StoreLocked(StoreError):
+    """Another process has the DuckDB file open for writing; try again when it finishes."""
+
+
 class StoreConflict(StoreError):
     """Someone else replaced the blob we started from (a conditional write failed)."""
 

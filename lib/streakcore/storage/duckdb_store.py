@@ -21,7 +21,7 @@ from streakcore.domain.days import Day
 from streakcore.domain.models import Activity, RunFacts, Split
 from streakcore.domain.records import FULL_SPLIT_TOLERANCE, MileTime
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.errors import StoreCorrupt, StoreError, StoreNotFound, StoreTooNew
+from streakcore.errors import StoreCorrupt, StoreError, StoreLocked, StoreNotFound, StoreTooNew
 from streakcore.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 
@@ -539,7 +539,7 @@ def _connect(file: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 def _classify(file: Path, exc: duckdb.Error) -> StoreError:
     text = str(exc)
     if "lock" in text.lower():
-        return StoreError(f"{file} is in use by another process; try again when it finishes")
+        return StoreLocked(f"{file} is in use by another process; try again when it finishes")
     return StoreCorrupt(
         f"{file} is not a readable streakcore database ({text.splitlines()[0]}). "
         "It was left untouched; restore a backup or point --db elsewhere."
