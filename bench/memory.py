@@ -174,7 +174,9 @@ def run() -> list[Row]:
             synced = _last_json(output)["response"]["runs_synced"]
             cli_args = ["sync", "--json", "--db", str(work / "cli.duckdb")]
             cli_sync, output = peak_rss_mb(
-                RUN_CLI, [*cli_args, "--budget", str(SYNC_BUDGET_S)], _env(cache_dir=str(work / "cli-cache"), **smashrun)
+                RUN_CLI,
+                [*cli_args, "--budget", str(SYNC_BUDGET_S)],
+                _env(cache_dir=str(work / "cli-cache"), **smashrun),
             )
             cli_synced = json.loads(output)["runs_synced"]
         if synced != n or cli_synced != n:
