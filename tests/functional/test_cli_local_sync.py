@@ -10,7 +10,6 @@ database, so whatever the other writer saves then is a real race, without any sl
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,14 +70,8 @@ def payload(activity_id: int, day: str) -> dict[str, Any]:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only what a test sets: a developer's own STREAK_* settings must not leak in."""
-    for name in list(os.environ):
-        if name.startswith("STREAK_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("STREAK_TIMEZONE", "America/New_York")
-    monkeypatch.setenv("STREAK_TOKEN_FILE", str(tmp_path / "no-tokens.json"))
-    monkeypatch.setenv("STREAK_CACHE_DIR", str(tmp_path / "cli-cache"))
+def clean_env(clean_streak_env: Path) -> None:
+    """No STREAK_* setting of the developer's leaks in (see conftest)."""
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ commands download (once per version) and never write, the notebook opens it too.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,14 +34,8 @@ def athlete() -> Athlete:
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only what a test sets: a developer's own STREAK_* settings must not leak in."""
-    for name in list(os.environ):
-        if name.startswith("STREAK_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("STREAK_TIMEZONE", "America/New_York")
-    monkeypatch.setenv("STREAK_TOKEN_FILE", str(tmp_path / "no-tokens.json"))
-    monkeypatch.setenv("STREAK_CACHE_DIR", str(tmp_path / "cache"))
+def clean_env(clean_streak_env: Path) -> None:
+    """No STREAK_* setting of the developer's leaks in (see conftest)."""
 
 
 @pytest.fixture
