@@ -16,6 +16,7 @@ from streakcore.commands import COMMAND_MODULES, load_command
 from streakcore.commands.common import EXIT_FAILED, EXIT_USAGE
 from streakcore.errors import (
     ConfigError,
+    SmashRunAuthError,
     StoreCorrupt,
     StoreNotFound,
     StoreTooNew,
@@ -27,9 +28,11 @@ SETUP_ERRORS: tuple[type[StreakError], ...] = (
     StoreNotFound,
     StoreCorrupt,
     StoreTooNew,
+    SmashRunAuthError,
 )
-"""What the runner must fix before trying again. Any other StoreError (another sync got
-in first, the file is in use) goes away by itself: it is a failed job, not a setup error."""
+"""What the runner must fix before trying again (a setting, a file, `streak auth`). Any
+other StoreError (another sync got in first, the file is in use) goes away by itself: it
+is a failed job, not a setup error."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -127,3 +127,20 @@ def test_what_the_runner_must_fix_exits_2(
     # then
     assert code == 2
     assert expected_text in capsys.readouterr().err
+
+
+def test_check_still_checks_when_the_sync_breaks_unexpectedly(
+    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a sync that fails with something no one planned for
+    def broken(*_: object) -> str:
+        raise OSError("cache directory not writable")
+
+    monkeypatch.setattr("streakcore.commands.sync.run_incremental", broken)
+    # when the evening check runs
+    code = main(["check", "--db", str(db), "--as-of", EVENING, *ZONE])
+    # then it warns and still answers from the stored runs (today counts: exit 0)
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "sync failed (cache directory not writable)" in captured.err
+    assert captured.out.strip()

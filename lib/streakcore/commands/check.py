@@ -1,8 +1,10 @@
 """`streak check`: the evening check, for a human at 20:00 or for cron.
 
 It syncs first (runs from this morning may not be in the database yet), then says whether
-today already counts. Exit code 1 means "at risk: run before midnight", so a crontab line
-like `0 20 * * * streak check || notify-send ...` alerts only when it matters.
+today already counts. Exit code 1 means "at risk: run before midnight" (2: bad setup,
+3: the check itself failed), so a crontab line like
+`0 20 * * * streak check; [ $? -eq 1 ] && notify-send "run before midnight"` alerts only
+when it matters.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from streakcore.commands.common import (
     parse_as_of,
 )
 from streakcore.commands.history import read_history
-from streakcore.errors import ConfigError, StreakError
+from streakcore.errors import ConfigError
 
 EXIT_SAFE = 0
 """Today counts, or there is no streak to lose."""
@@ -65,8 +67,9 @@ def run_check(args: argparse.Namespace) -> int:
             print(run_incremental(settings), file=sys.stderr)
         except ConfigError:
             raise
-        except StreakError as exc:
-            # Missing the alert is worse than checking slightly stale data: say so and go on.
+        except Exception as exc:
+            # Any sync trouble, even a bug, must not cost the runner the check: missing
+            # the alert is worse than checking slightly stale data. Say so and go on.
             print(
                 f"streak: warning: sync failed ({exc}); checking the runs already stored",
                 file=sys.stderr,

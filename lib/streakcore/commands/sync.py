@@ -59,7 +59,8 @@ def register(subparsers: Subparsers) -> None:
         "replaced it meanwhile (else the sync runs again on theirs), with stats.json and "
         "health.json beside it. "
         "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
-        f"Exit codes: {EXIT_OK} done or stopped by the budget, {EXIT_FAILED} the sync failed "
+        f"Exit codes: {EXIT_OK} done, or stopped early by the time budget or a rate limit "
+        f"with its progress kept (status partial), {EXIT_FAILED} the sync failed "
         "(SmashRun or S3 trouble, another sync kept replacing the database, the file in use), "
         f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database).",
     )
@@ -103,7 +104,9 @@ def run_sync(args: argparse.Namespace) -> int:
         print_report(result.report)
         if written := written_line(result):
             print(written)
-    return EXIT_OK if result.report.error is None else EXIT_FAILED
+    # `partial` (stopped by the time budget or SmashRun's rate limit, progress kept) is a
+    # normal step of a long backfill, not a failure a cron job should shout about.
+    return EXIT_FAILED if result.report.status == "failed" else EXIT_OK
 
 
 def run_incremental(settings: Settings) -> str:
