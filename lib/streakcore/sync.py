@@ -15,6 +15,11 @@ module gathers and applies. Each page or batch is one transaction that carries t
 checkpoint (phase, page, backlog) with it, so a stop at any point — the time budget, a rate
 limit, an outage, a crash — resumes without repeating a request that succeeded and without
 losing anything.
+
+`last_sync` says when the store last heard from SmashRun, so only a sync that took in at
+least one answer (a search page, a sweep page, a batch of splits, a run's detail) stamps
+it. A sync stopped by an error before that is `failed`, rate limit or not: otherwise a
+SmashRun that answers nothing but 429 would look fresh forever.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -108,6 +113,8 @@ class _Tally:
     quarantined: int = 0
     deleted: int = 0
     batches: int = 0
+    answers: int = 0
+    """SmashRun answers taken in: search and sweep pages, splits, details (404s included)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -160,6 +167,8 @@ class _Sync:
             self._record_attempt(SyncStatus.FAILED, f"unexpected {type(exc).__name__}")
             raise
         status = self._status(error)
+        if status is SyncStatus.FAILED and isinstance(error, SmashRunRateLimited):
+            error = self._rate_limited_before_any_answer(error)
         report = SyncReport(
             status=status,
             runs_synced=self.tally.runs_synced,
@@ -172,15 +181,21 @@ class _Sync:
             error=str(error) if error is not None else None,
             warnings=self.tally.warnings,
         )
-        self._record_attempt(status, report.error)
+        self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
         return report
 
     def _status(self, error: StreakError | None) -> SyncStatus:
         if error is None:
             return SyncStatus.SUCCESS if self.checkpoint.caught_up() else SyncStatus.PARTIAL
-        if isinstance(error, SmashRunRateLimited) or self.tally.batches:
-            return SyncStatus.PARTIAL
-        return SyncStatus.FAILED
+        return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.FAILED
+
+    def _rate_limited_before_any_answer(self, error: SmashRunRateLimited) -> SmashRunRateLimited:
+        retry_at = self.clock() + timedelta(seconds=error.retry_after)
+        return SmashRunRateLimited(
+            error.retry_after,
+            "rate limited before SmashRun answered anything, so nothing was synced; try again "
+            f"after {_iso(retry_at)}. {error}",
+        )
 
     def _cycle(self, pool: ThreadPoolExecutor) -> None:
         cp = self.checkpoint
@@ -241,6 +256,7 @@ class _Sync:
         while cp.search is not None:
             self._check_time()
             page = self.source.search(cp.search.from_date, cp.search.next_page)
+            self.tally.answers += 1
             merge = merge_page(page, fingerprints, rejected=cp.rejected, refetch_splits=refetch)
             if page.size < self.source.page_size:
                 cp.end_search(self.clock())
@@ -265,6 +281,7 @@ class _Sync:
 
     def apply_splits(self, outcomes: Sequence[Fetched | Gone], failures: Sequence[Failed]) -> None:
         rows, quarantined = rows_to_store(outcomes)
+        self.tally.answers += len(outcomes)
         self.checkpoint.settle_splits(
             finished={outcome_id(o) for o in outcomes},
             failed={outcome_id(f) for f in failures},
@@ -298,6 +315,7 @@ class _Sync:
                         continue
                     sweep.add(number, list(ids), self.source.page_size)
                     fetched += 1
+                    self.tally.answers += 1
                 if failure is not None:
                     raise failure
                 self._report_progress("sweep", len(sweep.pages), None)
@@ -334,19 +352,26 @@ class _Sync:
 
     def _confirm_gone(self, activity_id: str, fetcher: SplitFetcher) -> bool:
         self._check_time()
-        try:
-            page = self.source.activity(activity_id)
-        except SmashRunNotFound:
+        page = self._detail(activity_id)
+        if page is None:
             return True
         self._store_page(page, fetcher)
         return False
 
     def _take_detail(self, activity_id: str, fetcher: SplitFetcher) -> None:
+        page = self._detail(activity_id)
+        if page is not None:  # else deleted between the sweep and now
+            self._store_page(page, fetcher, requested_id=activity_id)
+
+    def _detail(self, activity_id: str) -> SearchPage | None:
+        """The run as SmashRun has it now; None when SmashRun says it has gone."""
         try:
             page = self.source.activity(activity_id)
         except SmashRunNotFound:
-            return  # deleted between the sweep and now
-        self._store_page(page, fetcher, requested_id=activity_id)
+            page = None
+        # A 404 is SmashRun answering too: it counts towards `last_sync`.
+        self.tally.answers += 1
+        return page
 
     def _store_page(
         self, page: SearchPage, fetcher: SplitFetcher, requested_id: str | None = None
@@ -386,13 +411,15 @@ class _Sync:
             )
             return Checkpoint()
 
-    def _record_attempt(self, status: SyncStatus, error: str | None) -> None:
+    def _record_attempt(
+        self, status: SyncStatus, error: str | None, *, heard_from_smashrun: bool = False
+    ) -> None:
         """Best effort: a health check reads it, and it must not mask the real error."""
         finished = self.clock().astimezone(UTC)
         state: dict[str, Any] = {
             ATTEMPT_KEY: {"at": _iso(finished), "status": status.value, "error": error}
         }
-        if status is not SyncStatus.FAILED:
+        if status is not SyncStatus.FAILED and heard_from_smashrun:
             state[LAST_SYNC_KEY] = _iso(finished)
         if self.ledger is not None:
             state[LEDGER_KEY] = self.ledger.snapshot()

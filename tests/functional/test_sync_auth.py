@@ -3,6 +3,7 @@ rotated refresh token saved before the sync uses the access token that came with
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -180,6 +181,29 @@ def test_a_rotation_that_cannot_be_saved_stops_the_sync_before_any_api_request(
     assert oauth_rig.fake.count("/v1/") == 0
     assert oauth_rig.store.count("activities") == 0
     # the old tokens are still in the file, untouched
+    kept = FileTokenStore(settings.token_file).load()
+    assert kept is not None
+    assert kept.access_token.get_secret_value() == OLD_ACCESS
+
+
+def test_a_refresh_smashrun_refuses_at_half_life_does_not_stop_the_sync(
+    oauth_rig: SyncRig, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given tokens past half-life whose refresh token SmashRun no longer knows
+    settings = settings_for(oauth_rig, tmp_path)
+    FileTokenStore(settings.token_file).save(tokens_past_half_life(refresh="revoked-refresh"))
+    provider = credentials_for(settings, FileTokenStore(settings.token_file), clock=lambda: NOW)
+    # when a sync runs
+    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.oauth"):
+        report = oauth_rig.sync(tokens=provider)
+    # then it synced everything with the still-valid access token, asking for a refresh once
+    assert report.status is SyncStatus.SUCCESS
+    assert oauth_rig.store.count("activities") > 0
+    assert oauth_rig.fake.count("/oauth2/token") == 1
+    # and it warned, without a token in the logs, and left the token file as it was
+    assert "half-life" in caplog.text
+    for secret in (OLD_ACCESS, "revoked-refresh", oauth_rig.fake.client_secret):
+        assert secret not in caplog.text
     kept = FileTokenStore(settings.token_file).load()
     assert kept is not None
     assert kept.access_token.get_secret_value() == OLD_ACCESS

@@ -4,6 +4,7 @@ and the choice of credentials."""
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +26,7 @@ from streakcore.smashrun.oauth import (
     credentials_for,
     new_state,
 )
+from streakcore.smashrun.schema import MAX_TOKEN_LIFETIME_S
 from streakcore.testing.oauth_tokens import OAuthRejection, TokenRegistry
 
 TOKEN_URL = "https://secure.smashrun.test/oauth2/token"
@@ -150,6 +152,32 @@ def test_a_token_endpoint_in_trouble_is_unavailable(answer: httpx.Response | Exc
         oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
 
 
+@pytest.mark.parametrize(
+    "expires_in",
+    ["1e12", "Infinity", "-Infinity", "NaN", "1e400", "0", "-60", "true", '"forever"'],
+)
+@respx.mock
+def test_a_grant_with_an_impossible_lifetime_is_not_a_token(expires_in: str) -> None:
+    # given a token endpoint that says the token lasts for ever, or never
+    body = (
+        f'{{"access_token": "access-2", "refresh_token": "refresh-2", "expires_in": {expires_in}}}'
+    )
+    respx.post(TOKEN_URL).mock(return_value=httpx.Response(200, text=body))
+    # when the refresh is read, then it is the project's error, naming no token
+    with pytest.raises(SmashRunUnavailable, match="not a token") as caught:
+        oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
+    for secret in ("access-2", "refresh-2", "refresh-1"):
+        assert secret not in str(caught.value)
+
+
+@respx.mock
+def test_a_grant_of_ten_years_is_the_longest_lifetime_taken() -> None:
+    body = {"access_token": "access-2", "expires_in": MAX_TOKEN_LIFETIME_S}
+    respx.post(TOKEN_URL).mock(return_value=httpx.Response(200, json=body))
+    tokens = oauth_client(ISSUED).refresh(SecretStr("refresh-1"))
+    assert tokens.expires_at == ISSUED + timedelta(seconds=MAX_TOKEN_LIFETIME_S)
+
+
 # -- refreshing ----------------------------------------------------------------------------------
 
 
@@ -227,6 +255,95 @@ def test_an_outage_after_expiry_is_an_error() -> None:
     tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
     with pytest.raises(SmashRunUnavailable):
         tokens.access_token()
+
+
+# -- a refresh refused at half-life --------------------------------------------------------------
+
+
+class MovableClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def refused() -> httpx.Response:
+    return httpx.Response(400, json={"error": "invalid_grant"})
+
+
+@respx.mock
+def test_a_refresh_refused_at_half_life_warns_and_carries_on_with_the_current_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given tokens a day past half-life, and SmashRun refusing the refresh token
+    respx.post(TOKEN_URL).mock(return_value=refused())
+    now = ISSUED + LIFETIME / 2 + timedelta(days=1)
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    # when a token is needed
+    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.oauth"):
+        token = tokens.access_token()
+    # then the still-valid one is handed out, nothing is saved, and a warning says until when
+    assert token == "access-1"
+    assert store.events == []
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "invalid_grant" in warning.getMessage()
+    assert (ISSUED + LIFETIME).isoformat() in warning.getMessage()
+    for secret in ("access-1", "refresh-1", CLIENT_SECRET):
+        assert secret not in caplog.text
+
+
+@respx.mock
+def test_after_a_refused_refresh_the_token_endpoint_is_not_asked_again_for_an_hour() -> None:
+    # given a refresh refused at half-life, then accepted later
+    route = respx.post(TOKEN_URL).mock(side_effect=[refused(), grant("access-2", "refresh-2")])
+    clock = MovableClock(ISSUED + LIFETIME / 2)
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(clock.at), clock=clock)
+    # when the split fetchers want tokens all through the next hour
+    during = [tokens.access_token() for _ in range(5)]
+    clock.at += timedelta(minutes=59)
+    during.append(tokens.access_token())
+    # then they all got the current token from the one refused refresh
+    assert during == ["access-1"] * 6
+    assert route.call_count == 1
+    # and an hour on, the refresh is tried again, and its tokens saved and used
+    clock.at += timedelta(minutes=1)
+    assert tokens.access_token() == "access-2"
+    assert route.call_count == 2
+    assert store.events == ["saved access-2"]
+
+
+@respx.mock
+def test_a_refused_refresh_shortly_before_expiry_is_an_error_once_the_token_expires() -> None:
+    # given a refresh refused ten minutes before the token expires
+    respx.post(TOKEN_URL).mock(return_value=refused())
+    clock = MovableClock(ISSUED + LIFETIME - timedelta(minutes=10))
+    tokens = RefreshingTokens(
+        stored_tokens(), MemoryTokenStore(stored_tokens()), oauth_client(clock.at), clock=clock
+    )
+    assert tokens.access_token() == "access-1"
+    # when the token has expired, then the runner is sent to `streak auth`
+    clock.at = ISSUED + LIFETIME
+    with pytest.raises(SmashRunAuthError, match="streak auth"):
+        tokens.access_token()
+
+
+@respx.mock
+def test_a_401_after_a_refused_refresh_at_half_life_says_to_reauthorise() -> None:
+    # given a refresh refused at half-life, the current token carrying on
+    respx.post(TOKEN_URL).mock(return_value=refused())
+    now = ISSUED + LIFETIME / 2
+    store = MemoryTokenStore(stored_tokens())
+    tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
+    assert tokens.access_token() == "access-1"
+    # when SmashRun then refuses the access token itself on a real call
+    with pytest.raises(SmashRunAuthError, match="streak auth") as caught:
+        tokens.renew_rejected("access-1")
+    # then re-authorising is the only way on, and the error names no token
+    assert "access-1" not in str(caught.value)
+    assert "refresh-1" not in str(caught.value)
 
 
 # -- which credentials ---------------------------------------------------------------------------

@@ -7,10 +7,16 @@ exist only in memory and lose the athlete's authorisation when the process ends.
 The Lambda and a terminal can share one token store and both reach half-life: the one
 that refreshes second is refused, because the first rotated the refresh token away. So a
 refused refresh reads the store once more and carries on with what the other one saved.
+
+Half-life leaves weeks of margin, so a refresh there that fails (refused, or the token
+endpoint down) only logs a warning: the current access token is used until it expires, and
+the refresh is tried again now and then. Only a refusal on a 401, or once the token has
+expired, means the runner must authorise again.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 import time
@@ -38,6 +44,12 @@ NOT_AUTHORISED = (
 )
 
 Clock = Callable[[], datetime]
+
+REFRESH_RETRY_INTERVAL = timedelta(hours=1)
+"""After a failed refresh at half-life, how long to wait before asking again (each ask is a
+request to the token endpoint, and the split fetchers want a token for every request)."""
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -173,6 +185,7 @@ class RefreshingTokens:
         self._oauth = oauth
         self._clock = clock
         self._lock = threading.Lock()
+        self._refresh_retry_at: datetime | None = None
 
     @property
     def tokens(self) -> OAuthTokens:
@@ -180,10 +193,17 @@ class RefreshingTokens:
 
     def access_token(self) -> str:
         with self._lock:
-            due = self._tokens.refresh_due_at()
-            if due is not None and self._clock() >= due:
+            if self._refresh_due():
                 self._refresh_or_carry_on()
             return self._tokens.access_token.get_secret_value()
+
+    def _refresh_due(self) -> bool:
+        due = self._tokens.refresh_due_at()
+        if due is None:
+            return False
+        now = self._clock()
+        held_off = self._refresh_retry_at is not None and now < self._refresh_retry_at
+        return now >= due and not held_off
 
     def renew_rejected(self, rejected: str) -> bool:
         with self._lock:
@@ -197,11 +217,21 @@ class RefreshingTokens:
     def _refresh_or_carry_on(self) -> None:
         try:
             self._refresh()
-        except SmashRunUnavailable:
+        except (SmashRunAuthError, SmashRunUnavailable) as exc:
+            now = self._clock()
             expires = self._tokens.expires_at
-            # Half-life leaves weeks of margin: an outage at the token endpoint can wait.
-            if expires is not None and self._clock() >= expires:
+            if expires is None or now >= expires:
                 raise
+            # Never later than the expiry: then a failure is the error it has become.
+            self._refresh_retry_at = min(now + REFRESH_RETRY_INTERVAL, expires)
+            # The message names the grant and SmashRun's error code, never a token.
+            log.warning(
+                "could not refresh the SmashRun access token at half-life (%s); carrying on "
+                "with the current one, which expires at %s: run `streak auth` before then "
+                "if this keeps happening",
+                exc,
+                expires.astimezone(UTC).isoformat(),
+            )
 
     def _refresh(self) -> None:
         assert self._tokens.refresh_token is not None
@@ -219,6 +249,7 @@ class RefreshingTokens:
             fresh = self._oauth.refresh(stored.refresh_token)
         self._save(fresh)
         self._tokens = fresh
+        self._refresh_retry_at = None
 
     def _rotated_elsewhere(self) -> OAuthTokens | None:
         """The stored tokens, if another process refreshed since we loaded ours."""

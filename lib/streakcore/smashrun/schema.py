@@ -99,6 +99,15 @@ OptionalNumber = Annotated[
     BeforeValidator(_no_flag),
     WrapValidator(_none_if_unreadable),
 ]
+MAX_TOKEN_LIFETIME_S = 10 * 365 * 86_400
+"""SmashRun's tokens last about 12 weeks; anything past ten years is not a lifetime but a
+bug, and would overflow a datetime once added to now."""
+TokenLifetime = Annotated[
+    float,
+    AllowInfNan(False),
+    BeforeValidator(_no_flag),
+    Field(gt=0, le=MAX_TOKEN_LIFETIME_S),
+]
 OptionalFlag = Annotated[bool | None, WrapValidator(_none_if_unreadable)]
 OptionalText = Annotated[str | None, BeforeValidator(_text)]
 # Tried left to right: a known value becomes the enum, an unknown one stays as text.
@@ -180,6 +189,6 @@ class TokenResponse(_Wire):
 
     access_token: str = Field(min_length=1)
     token_type: str | None = None
-    expires_in: float | None = Field(default=None, gt=0)
+    expires_in: TokenLifetime | None = None
     refresh_token: str | None = None
     scope: str | None = None
