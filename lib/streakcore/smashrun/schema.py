@@ -189,6 +189,9 @@ class TokenResponse(_Wire):
 
     access_token: str = Field(min_length=1)
     token_type: str | None = None
-    expires_in: TokenLifetime | None = None
+    # An impossible lifetime must not cost the rotated refresh token that came with it (the
+    # old one may already be dead at SmashRun): keep the tokens, treat the lifetime as
+    # unknown, and refresh when a call is refused.
+    expires_in: Annotated[TokenLifetime | None, WrapValidator(_none_if_unreadable)] = None
     refresh_token: str | None = None
     scope: str | None = None
