@@ -6,11 +6,16 @@ Gateway enforces before the Lambda ever runs: `x-api-key` on `/sync` and `/stats
 exact refusals (403 `Forbidden`, 403 `Missing Authentication Token`, 429 `Too Many
 Requests`, 429 `Limit Exceeded`).
 
-On a fresh machine it needs nothing: the database goes to `./streak-api-data/`, the fake
-SmashRun (a synthetic demo athlete) stands in when no SmashRun token is configured, and a
-development API key is generated and printed. The fake never stands in for a database
-`STREAK_DB` names: its synthetic runs would be synced into it, and every real run marked
-deleted.
+On a fresh machine it needs nothing: the fake SmashRun (a synthetic demo athlete) stands
+in when no SmashRun token is configured, and a development API key is generated and
+printed. With a token the database goes to `./streak-api-data/`; the demo athlete's goes
+to `./streak-api-demo/`, and only there.
+
+The fake never syncs into a real database: its synthetic runs would be stored next to the
+real ones, and the deletion sweep (the fake answers 404 for real ids) would mark every real
+run deleted. So without a token `STREAK_DB` is refused, and so is a `--data-dir` holding a
+`runs.duckdb` that the demo did not create: the demo marks its directories with a
+`.streak-api-demo` file before the first sync.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ from streakcore.errors import ConfigError, StreakError
 DEFAULT_PORT = 8787
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_DATA_DIR = Path("streak-api-data")
+DEMO_DATA_DIR = Path("streak-api-demo")
+DEMO_MARKER = ".streak-api-demo"
+DATABASE_FILE = "runs.duckdb"
 API_KEY_HEADER = "x-api-key"
 AWS_EXTRA_MODULES = frozenset({"aws_lambda_powertools", "boto3", "botocore"})
 AWS_EXTRA_MISSING = "streak-api needs the aws extra: pip install 'streakcore[aws]'"
@@ -254,9 +262,8 @@ def smashrun_configured(environ: Mapping[str, str]) -> bool:
 
 
 def use_fake_smashrun(environ: Mapping[str, str]) -> bool:
-    """Whether the demo athlete stands in for SmashRun: only without credentials and only
-    for the gateway's own data directory. A ConfigError when `STREAK_DB` names a database
-    that has no credentials to sync it."""
+    """Whether the demo athlete stands in for SmashRun: only without credentials, and never
+    for a database `STREAK_DB` names (a ConfigError: it has no credentials to sync it)."""
     if smashrun_configured(environ):
         return False
     if environ.get("STREAK_DB"):
@@ -266,6 +273,32 @@ def use_fake_smashrun(environ: Mapping[str, str]) -> bool:
             "the demo athlete"
         )
     return True
+
+
+def data_dir_for(explicit: Path | None, *, fake: bool) -> Path:
+    """The `--data-dir` given, else the demo's own directory or the real one."""
+    if explicit is not None:
+        return explicit
+    return DEMO_DATA_DIR if fake else DEFAULT_DATA_DIR
+
+
+def claim_for_demo(data_dir: Path) -> None:
+    """Mark `data_dir` as the demo's before its first sync; a ConfigError, and nothing
+    written, when it already holds a database the demo did not create."""
+    marker = data_dir / DEMO_MARKER
+    if (data_dir / DATABASE_FILE).exists() and not marker.exists():
+        raise ConfigError(
+            f"{data_dir} holds a database not made by the demo and no SmashRun credentials "
+            "are configured: set STREAK_SMASHRUN_ACCESS_TOKEN (or run `streak auth`) to sync "
+            f"it, or leave out --data-dir to try the demo athlete in ./{DEMO_DATA_DIR}/"
+        )
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text(
+            "streak-api serve keeps the demo athlete's synthetic runs here (the fake SmashRun).\n"
+        )
+    except OSError as exc:
+        raise ConfigError(f"cannot write {marker}: {exc.strerror}") from None
 
 
 def local_defaults(environ: Mapping[str, str], data_dir: Path) -> dict[str, str]:
@@ -293,8 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--data-dir",
         type=Path,
-        default=DEFAULT_DATA_DIR,
-        help="where the database goes unless STREAK_DB says otherwise (default ./streak-api-data)",
+        help=(
+            "where the database goes unless STREAK_DB says otherwise (default "
+            f"./{DEFAULT_DATA_DIR}/ with a SmashRun token; without one, the demo athlete's "
+            f"goes to ./{DEMO_DATA_DIR}/ and a directory holding another database is refused)"
+        ),
     )
     serve.add_argument(
         "--public-badge", action="store_true", help="serve /badge.svg without an API key"
@@ -314,10 +350,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     fake_wanted = use_fake_smashrun(os.environ)
-    os.environ.update(local_defaults(os.environ, args.data_dir))
+    data_dir = data_dir_for(args.data_dir, fake=fake_wanted)
+    os.environ.update(local_defaults(os.environ, data_dir))
     # Imported only now, the environment being set: the handler's logger and metrics read
     # it. Before anything starts, so a missing aws extra leaves nothing running.
     from streak_lambda.handler import lambda_handler
+
+    if fake_wanted:
+        claim_for_demo(data_dir)
 
     keys = api_keys_from(os.environ)
     generated: str | None = None
@@ -335,7 +375,7 @@ def _serve(args: argparse.Namespace) -> int:
         if fake is not None:
             print(
                 "streak-api: no SmashRun token configured; using the fake SmashRun at "
-                f"{fake.base_url}"
+                f"{fake.base_url} (demo data in {data_dir})"
             )
         if generated is not None:
             print(f"streak-api: development API key (send it as x-api-key): {generated}")

@@ -1,18 +1,22 @@
 """The local API Gateway over real HTTP, in front of the real `lambda_handler`, with a
 local-directory database and the fake SmashRun: keys, throttles, the OpenAPI contract
-(schemathesis), the ops smoke checks, and `streak-api serve` on a fresh machine."""
+(schemathesis), the ops smoke checks, and `streak-api serve` on a fresh machine and next to
+a real database."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,7 +66,8 @@ def _handler() -> Handler:
     # Imported late: the handler's logger and metrics read the environment set above.
     from streak_lambda.handler import lambda_handler
 
-    return lambda_handler
+    handler: Handler = lambda_handler
+    return handler
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +169,9 @@ def contract_gateway(backend: FakeSmashRun) -> Iterator[str]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_the_api_keeps_its_openapi_contract(case: schemathesis.Case, contract_gateway: str) -> None:
+def test_the_api_keeps_its_openapi_contract(
+    case: schemathesis.Case[Any], contract_gateway: str
+) -> None:
     case.call_and_validate(
         base_url=contract_gateway,
         headers={"x-api-key": KEY},
@@ -198,37 +205,73 @@ def test_the_ops_smoke_checks_pass_against_the_local_gateway(gateway: str) -> No
 @pytest.mark.slow
 def test_streak_api_serve_works_on_a_fresh_machine(tmp_path: Path) -> None:
     # given an empty working directory and home: no settings, no tokens, no keys
+    with _streak_api_serve(tmp_path) as (url, key):
+        # when the three endpoints are called
+        health = httpx.get(f"{url}/health")
+        synced = httpx.post(f"{url}/sync", headers={"x-api-key": key}, timeout=60)
+        stats = httpx.get(f"{url}/stats", headers={"x-api-key": key})
+
+    # then they answer, from the demo athlete, into the demo's own ./streak-api-demo
+    assert health.status_code == 200
+    assert synced.status_code == 200, synced.text
+    assert synced.json()["runs_synced"] > 1000
+    assert stats.status_code == 200
+    assert stats.json()["current_streak"]["days"] > 0
+    assert (tmp_path / "streak-api-demo" / "runs.duckdb").exists()
+    assert not (tmp_path / "streak-api-data").exists()
+
+
+@pytest.mark.slow
+def test_the_demo_never_touches_the_directory_a_real_token_synced_into(
+    tmp_path: Path, backend: FakeSmashRun
+) -> None:
+    # given ./streak-api-data from an earlier `streak-api serve` with a token: a synced database
+    real = tmp_path / "streak-api-data"
+    real.mkdir()
+    shutil.copyfile(os.environ["STREAK_DB"], real / "runs.duckdb")
+    before = _contents(real)
+
+    # when the gateway starts without a token and the demo athlete is synced
+    with _streak_api_serve(tmp_path) as (url, key):
+        synced = httpx.post(f"{url}/sync", headers={"x-api-key": key}, timeout=60)
+
+    # then the sync landed in the demo's directory, and the real one is byte for byte as it was
+    assert synced.status_code == 200, synced.text
+    assert synced.json()["runs_synced"] > 1000
+    assert (tmp_path / "streak-api-demo" / "runs.duckdb").exists()
+    assert _contents(real) == before
+
+
+def _contents(directory: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+@contextmanager
+def _streak_api_serve(cwd: Path) -> Iterator[tuple[str, str]]:
+    """`streak-api serve` in `cwd` with no STREAK_, AWS_ or POWERTOOLS_ settings and an
+    empty home; the URL and the development key it prints."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("STREAK_", "AWS_", "POWERTOOLS_"))
     }
-    env["HOME"] = str(tmp_path / "home")
+    env["HOME"] = str(cwd / "home")
     script = Path(sys.executable).with_name("streak-api")
     process = subprocess.Popen(
         [str(script), "serve", "--port", "0"],
-        cwd=tmp_path,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
-        url, key = _announced(process)
-
-        # when the three endpoints are called
-        health = httpx.get(f"{url}/health")
-        synced = httpx.post(f"{url}/sync", headers={"x-api-key": key}, timeout=60)
-        stats = httpx.get(f"{url}/stats", headers={"x-api-key": key})
+        yield _announced(process)
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
-
-    # then they answer, from the demo athlete, into ./streak-api-data
-    assert health.status_code == 200
-    assert synced.status_code == 200, synced.text
-    assert synced.json()["runs_synced"] > 1000
-    assert stats.status_code == 200
-    assert stats.json()["current_streak"]["days"] > 0
-    assert (tmp_path / "streak-api-data" / "runs.duckdb").exists()
 
 
 def _announced(process: subprocess.Popen[str]) -> tuple[str, str]:
