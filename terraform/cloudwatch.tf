@@ -138,13 +138,17 @@ resource "aws_cloudwatch_metric_alarm" "read_throttles" {
   ok_actions          = [aws_sns_topic.alerts.arn]
 }
 
+# Counts arrivals, not what is waiting: the queue keeps a message 14 days, so an alarm on
+# the messages visible would stay in ALARM after the first dead letter and say nothing
+# about the next one. Scheduler and Lambda send to the queue themselves (no redrive
+# policy), which NumberOfMessagesSent counts.
 resource "aws_cloudwatch_metric_alarm" "sync_dead_letters" {
   alarm_name          = "${local.prefix}-sync-dead-letters"
-  alarm_description   = "A scheduled sync or check never ran to completion; its event is in the dead-letter queue."
+  alarm_description   = "A scheduled sync or check never ran to completion; its event went to the dead-letter queue."
   namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
+  metric_name         = "NumberOfMessagesSent"
   dimensions          = { QueueName = aws_sqs_queue.sync_dead_letters.name }
-  statistic           = "Maximum"
+  statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
   threshold           = 1

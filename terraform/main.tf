@@ -27,15 +27,16 @@ locals {
   data_bucket_name = "${var.project}-${var.environment}-data-${local.account_id}"
 
   db_object_key = "runs.duckdb"
-  # Every object the sync writes and the read path serves; IAM grants exactly these keys
-  # (alerts.json: the evening check's one-alert-a-day claim).
+  # Every object the sync writes and the read path serves; IAM grants exactly these keys.
+  # The companions are named after the database (materialised_stats.companion_key); the
+  # alerts document is the evening check's one-alert-a-day claim.
   data_object_keys = [
     local.db_object_key,
     "${local.db_object_key}.backup",
-    "stats.json",
-    "sync_state.json",
-    "health.json",
-    "alerts.json",
+    "${local.db_object_key}.stats.json",
+    "${local.db_object_key}.sync_state.json",
+    "${local.db_object_key}.health.json",
+    "${local.db_object_key}.alerts.json",
   ]
   data_object_arns = [for key in local.data_object_keys : "${aws_s3_bucket.data.arn}/${key}"]
 

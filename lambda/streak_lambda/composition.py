@@ -1,6 +1,6 @@
 """The Lambda's composition root: settings read once per container, adapters built lazily.
 
-A `GET /stats` answered from `stats.json` builds the S3 client and nothing else; the
+A `GET /stats` answered from the stats document builds the S3 client and nothing else; the
 DuckDB, SmashRun and Secrets Manager adapters are imported and built only by the requests
 that need them. Warm invocations reuse everything built here (clients, the ETag cache).
 
@@ -243,7 +243,7 @@ class Container:
 
         def step(store: RunStore) -> SyncReport:
             # Opened inside the step so that missing credentials count as a failed sync
-            # (health.json turns degraded); kept for a retry after a conflict.
+            # (the health document turns degraded); kept for a retry after a conflict.
             if not opened:
                 opened.append(
                     RateLimitWatch(
@@ -288,7 +288,7 @@ class Container:
 
         # Claimed before publishing: two checks at once cannot both send; a failed send
         # gives the day back so that a retry sends it.
-        claim = claim_alert(self.blobs, check.today)
+        claim = claim_alert(self.blobs, self.location.key, check.today)
         if claim is None:
             return False
         try:

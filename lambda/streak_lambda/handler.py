@@ -208,8 +208,10 @@ def _scheduled(action: ScheduledAction) -> dict[str, Any]:
         return _evening_check(services)
     run = _sync(budget_s=services.settings.sync_budget_s, trigger="schedule")
     if run.failed:
-        # health.json and the metrics already say so; raising makes Lambda count an error,
-        # so that its retries and the schedule's dead-letter queue apply.
+        # The health document and the metrics already say so; raising makes Lambda count
+        # an error and dead-letter the event. Nothing retries it: Lambda's async retries
+        # are off (lambda.tf), Scheduler retries only a delivery that failed, and
+        # tomorrow's sync catches up.
         raise StreakError(f"the scheduled sync failed: {run.report.error or 'see the logs'}")
     return run.body()
 

@@ -1,20 +1,20 @@
 """The database wherever it lives: a local path or `s3://bucket/key`, opened the safe way.
 
-Reading: `stats` answers from `stats.json` when the snapshot can, else from a read-only
-copy of the database; nothing is ever written back.
+Reading: `stats` answers from the stats document when the snapshot can, else from a
+read-only copy of the database; nothing is ever written back.
 
 Syncing is the only writer, and it never edits the stored object in place:
 
     fetch (conditional) -> private copy -> RunStore -> sync step -> checkpoint, verify
     -> keep the old object as `<key>.backup` -> replace if still at the fetched version
-    -> publish stats.json, sync_state.json, health.json
+    -> publish `<key>.stats.json`, `<key>.sync_state.json`, `<key>.health.json`
 
 If someone else replaced the object meanwhile, the replace fails with StoreConflict and
 the whole round runs again on their version (the sync is idempotent), a bounded number
 of times. Each replace is one atomic PUT (or rename), so a crash at any step leaves the
 old database or the new one, never a torn one.
 
-DuckDB is imported only by the paths that open the file, so the `stats.json` fast path
+DuckDB is imported only by the paths that open the file, so the stats-document fast path
 stays light.
 """
 
@@ -44,13 +44,11 @@ from streakcore.errors import (
     StreakError,
 )
 from streakcore.materialised_stats import (
-    BACKUP_SUFFIX,
-    HEALTH_KEY,
-    STATS_KEY,
-    SYNC_STATE_KEY,
+    Companion,
     HealthFile,
     StatsFile,
     SyncStateFile,
+    companion_key,
     publish,
     read_document,
     record_health,
@@ -64,7 +62,7 @@ GENERATION_KEY = "db_generation"
 """sync_state key: how many times this database has been uploaded."""
 
 FAILED_STATUS = "failed"
-"""A report with this status did not sync; `health.json` turns degraded."""
+"""A report with this status did not sync; the health document turns degraded."""
 
 DEFAULT_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.05
@@ -157,20 +155,24 @@ class Database:
         self._clock = clock
         self._sleep = sleep
 
+    def companion(self, companion: Companion) -> str:
+        """The key of a document kept next to this database."""
+        return companion_key(self.key, companion)
+
     # -- reading ---------------------------------------------------------------------------
 
     def stats_file(self) -> StatsFile | None:
-        return read_document(self.blobs, STATS_KEY, StatsFile)
+        return read_document(self.blobs, self.companion(Companion.STATS), StatsFile)
 
     def health(self) -> HealthFile | None:
-        return read_document(self.blobs, HEALTH_KEY, HealthFile)
+        return read_document(self.blobs, self.companion(Companion.HEALTH), HealthFile)
 
     def sync_state(self) -> SyncStateFile | None:
-        return read_document(self.blobs, SYNC_STATE_KEY, SyncStateFile)
+        return read_document(self.blobs, self.companion(Companion.SYNC_STATE), SyncStateFile)
 
     def stats(self, *, rule: StreakRule, as_of: datetime, tz: ZoneInfo) -> StatsBody:
-        """The `/stats` body at `as_of`: from `stats.json` when it can answer, else from
-        the database (a question about the past, or a rule the snapshot lacks)."""
+        """The `/stats` body at `as_of`: from the stats document when it can answer, else
+        from the database (a question about the past, or a rule the snapshot lacks)."""
         stats_file = self.stats_file()
         if stats_file is not None and stats_file.snapshot.answers(rule, as_of):
             return render_stats(
@@ -182,7 +184,8 @@ class Database:
             return stats_from_store(store, rule=rule, as_of=as_of, tz=tz)
 
     def rules(self, *, min_distance_m: float, as_of: datetime, tz: ZoneInfo) -> RulesBody:
-        """The `?rule=all` body: from `stats.json` when it can answer, else the database."""
+        """The `?rule=all` body: from the stats document when it can answer, else the
+        database."""
         stats_file = self.stats_file()
         if stats_file is not None and stats_file.snapshot.answers_all_rules(min_distance_m, as_of):
             return render_rules(
@@ -233,13 +236,14 @@ class Database:
 
     def sync(self, step: SyncStep[Report], *, snapshot_rule: StreakRule) -> SyncOutcome[Report]:
         """Run `step` on the latest database and upload the result without losing anyone
-        else's; publish the companions. On failure, record it in `health.json` and raise."""
+        else's; publish the companions. On failure, record it in the health document and
+        raise."""
         started = self._clock()
         try:
             outcome = self._sync_with_retries(step, snapshot_rule)
         except Exception as exc:
-            # When the store itself failed (a missing bucket, no network), health.json is
-            # probably out of reach too: try, but the sync's own error says it all.
+            # When the store itself failed (a missing bucket, no network), the health
+            # document is probably out of reach too: try, but the sync's own error says it all.
             quiet = isinstance(exc, BlobStoreError)
             self._record_health(started, type(exc).__name__, None, quiet=quiet)
             raise
@@ -250,12 +254,15 @@ class Database:
     def _record_health(
         self, at: datetime, failure: str | None, last_sync: datetime | None, *, quiet: bool = False
     ) -> None:
+        key = self.companion(Companion.HEALTH)
         try:
-            record_health(self.blobs, at=at, failure=failure, last_sync=last_sync)
+            record_health(
+                self.blobs, self.key, at=at, now=self._clock(), failure=failure, last_sync=last_sync
+            )
         except StreakError as exc:
             # The sync's own outcome matters more than its health note; say so and go on.
             logger.log(
-                logging.DEBUG if quiet else logging.WARNING, "could not record health.json: %s", exc
+                logging.DEBUG if quiet else logging.WARNING, "could not record %s: %s", key, exc
             )
 
     def _sync_with_retries(self, step: SyncStep[Report], rule: StreakRule) -> SyncOutcome[Report]:
@@ -284,7 +291,7 @@ class Database:
             with RunStore.open(work) as store:
                 report = step(store)
                 # Past anything already published too: after a restore of an older version
-                # the database's own count is behind stats.json, which would otherwise
+                # the database's own count is behind the stats document, which would otherwise
                 # refuse every snapshot until the count caught up.
                 generation = (
                     max(int(store.get_state(GENERATION_KEY, 0)), self._published_generation()) + 1
@@ -295,12 +302,13 @@ class Database:
                 store.connection.execute("CHECKPOINT")
             _verify(work)
             if fetched is not None:
-                self.blobs.copy(self.key, self.key + BACKUP_SUFFIX, expected=fetched.etag)
+                backup = self.companion(Companion.BACKUP)
+                self.blobs.copy(self.key, backup, expected=fetched.etag)
             etag = self.blobs.replace(self.key, work, expected=fetched.etag if fetched else None)
         stats = StatsFile(
             generation=generation, db_etag=etag, snapshot=snapshot, last_sync=last_sync
         )
-        publish(self.blobs, STATS_KEY, stats)
+        publish(self.blobs, self.companion(Companion.STATS), stats)
         state = SyncStateFile(
             generation=generation,
             db_etag=etag,
@@ -308,7 +316,7 @@ class Database:
             report=report.model_dump(mode="json"),
             attempts=attempt,
         )
-        publish(self.blobs, SYNC_STATE_KEY, state)
+        publish(self.blobs, self.companion(Companion.SYNC_STATE), state)
         return SyncOutcome(
             report=report,
             attempts=attempt,

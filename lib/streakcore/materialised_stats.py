@@ -1,15 +1,20 @@
 """The small documents a sync leaves next to the database, and how they are published.
 
-- `stats.json`: the clock-free `StatsSnapshot` plus `last_sync`, so `GET /stats` answers
-  without downloading or opening the DuckDB file.
-- `sync_state.json`: what the last successful sync did (its report, the database version).
-- `health.json`: whether the last sync attempt worked, for `GET /health`.
-- `alerts.json`: the last home date the evening check sent its alert, so it sends one a day.
+Each is named after the database's key (`companion_key`): for `runs.duckdb`,
 
-Every successful sync bumps the database's generation; `stats.json` and `sync_state.json`
+- `runs.duckdb.stats.json`: the clock-free `StatsSnapshot` plus `last_sync`, so
+  `GET /stats` answers without downloading or opening the DuckDB file.
+- `runs.duckdb.sync_state.json`: what the last successful sync did (its report, the
+  database version).
+- `runs.duckdb.health.json`: whether the last sync attempt worked, for `GET /health`.
+- `runs.duckdb.alerts.json`: the last home date the evening check sent its alert, so it
+  sends one a day.
+- `runs.duckdb.backup`: the database version the last sync replaced.
+
+Every successful sync bumps the database's generation; the stats and sync-state documents
 carry it and are replaced only by a higher one, so a slow writer finishing late cannot
-put an older snapshot back over a newer one. `health.json` is ordered the same way by
-the instant its attempt started.
+put an older snapshot back over a newer one. The health document is ordered the same way
+by the instant its attempt started.
 
 This module imports no DuckDB and no boto3: it is on the `GET /stats` fast path.
 """
@@ -28,15 +33,38 @@ from streakcore.domain.stats import StatsSnapshot, format_instant
 from streakcore.errors import StoreConflict, StreakError
 from streakcore.storage.blob import Blob, BlobStore
 
-STATS_KEY = "stats.json"
-SYNC_STATE_KEY = "sync_state.json"
-HEALTH_KEY = "health.json"
-ALERTS_KEY = "alerts.json"
-BACKUP_SUFFIX = ".backup"
-
 PUBLISH_ATTEMPTS = 5
 STALE_AFTER = timedelta(hours=26)
 """A day's schedule plus slack: a last sync older than this means syncs have stopped."""
+CLOCK_SKEW_ALLOWANCE = timedelta(minutes=5)
+"""How far ahead of ours another writer's clock may run before its stamps are distrusted."""
+ALERT_DAYS_AHEAD_ALLOWED = timedelta(days=1)
+"""A writer just past midnight, or with a clock a little ahead, may claim tomorrow."""
+
+
+class Companion(StrEnum):
+    """What sits next to the database, as the suffix of its key."""
+
+    BACKUP = "backup"
+    STATS = "stats.json"
+    SYNC_STATE = "sync_state.json"
+    HEALTH = "health.json"
+    ALERTS = "alerts.json"
+
+
+def companion_key(db_key: str, companion: Companion) -> str:
+    """`runs.duckdb` -> `runs.duckdb.stats.json`.
+
+    Named after the database so that a sync never replaces a file of the user's that
+    happens to sit in the same folder (their own `stats.json`), and two databases in one
+    folder or S3 prefix keep their own documents.
+    """
+    return f"{db_key}.{companion.value}"
+
+
+def companion_keys(db_key: str) -> list[str]:
+    """Every object kept next to `db_key`, in `Companion` order."""
+    return [companion_key(db_key, companion) for companion in Companion]
 
 
 def _in_utc(value: datetime) -> datetime:
@@ -146,8 +174,10 @@ class AlertsFile(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class AlertClaim:
-    """`alerts.json` as this check wrote it, and what it held before (to give it back)."""
+    """The alerts document as this check wrote it, and what it held before (to give it
+    back)."""
 
+    key: str
     etag: str
     previous: Blob | None
 
@@ -196,41 +226,54 @@ def _generation(data: bytes) -> int:
 
 def record_health(
     blobs: BlobStore,
+    db_key: str,
     *,
     at: datetime,
+    now: datetime,
     failure: str | None,
     last_sync: datetime | None,
 ) -> bool:
-    """Write `health.json` after a sync attempt that started at `at`; `failure` names what
-    went wrong (an error class, never its message). A failure keeps the last good sync time.
+    """Write the health document of `db_key` after a sync attempt that started at `at` and
+    finished at `now`; `failure` names what went wrong (an error class, never its message).
+    A failure keeps the last good sync time.
 
     A document about an attempt that started later stays: a slow failure finishing after
-    a newer success must not turn health back to degraded. Returns whether this attempt's
-    document is now the one stored.
+    a newer success must not turn health back to degraded. A document stamped beyond
+    `now` plus `CLOCK_SKEW_ALLOWANCE` came from a clock running ahead (a laptop writes it
+    too) and is replaced: kept, it would win over every write until its stamp came round.
+    Returns whether this attempt's document is now the one stored.
     """
+    key = companion_key(db_key, Companion.HEALTH)
+    trusted_until = now + CLOCK_SKEW_ALLOWANCE
     for _ in range(PUBLISH_ATTEMPTS):
-        current = blobs.read(HEALTH_KEY)
+        current = blobs.read(key)
         previous = _health_in(current)
-        if previous is not None and previous.last_attempt > at:
+        if previous is not None and previous.last_attempt > trusted_until:
+            logger.warning(
+                "replacing %s: its last attempt is stamped in the future (a clock running ahead)",
+                key,
+            )
+        elif previous is not None and previous.last_attempt > at:
             return False
-        if last_sync is None and previous is not None:
-            last_sync = previous.last_sync
+        kept_sync = last_sync
+        if kept_sync is None and previous is not None and previous.last_sync is not None:
+            kept_sync = previous.last_sync if previous.last_sync <= trusted_until else None
         health = HealthFile(
             status=HealthStatus.HEALTHY if failure is None else HealthStatus.DEGRADED,
-            last_sync=last_sync,
+            last_sync=kept_sync,
             last_attempt=at,
             last_error=failure,
         )
         try:
             blobs.replace(
-                HEALTH_KEY,
+                key,
                 health.model_dump_json().encode(),
                 expected=current.etag if current else None,
             )
         except StoreConflict:
             continue
         return True
-    logger.warning("gave up recording %s after %d conflicts", HEALTH_KEY, PUBLISH_ATTEMPTS)
+    logger.warning("gave up recording %s after %d conflicts", key, PUBLISH_ATTEMPTS)
     return False
 
 
@@ -243,45 +286,50 @@ def _health_in(blob: Blob | None) -> HealthFile | None:
         return None
 
 
-def claim_alert(blobs: BlobStore, day: date) -> AlertClaim | None:
-    """Record that the alert for home date `day` is going out; None when it already has.
+def claim_alert(blobs: BlobStore, db_key: str, today: date) -> AlertClaim | None:
+    """Record that the alert for home date `today` is going out; None when it already has.
 
-    The write is conditional, so two checks running at once cannot both claim the day.
+    The write is conditional, so two checks running at once cannot both claim the day. A
+    claim dated after tomorrow came from a clock running ahead: kept, it would silence
+    every alert until that date, so it is replaced.
     """
+    key = companion_key(db_key, Companion.ALERTS)
     for _ in range(PUBLISH_ATTEMPTS):
-        current = blobs.read(ALERTS_KEY)
-        alerted = _alerted_day(current)
-        if alerted is not None and alerted >= day:
+        current = blobs.read(key)
+        alerted = _alerted_day(current, key)
+        if alerted is not None and alerted > today + ALERT_DAYS_AHEAD_ALLOWED:
+            logger.warning(
+                "replacing %s: its last alert is dated in the future (a clock running ahead)", key
+            )
+        elif alerted is not None and alerted >= today:
             return None
-        document = AlertsFile(last_alerted=day).model_dump_json().encode()
+        document = AlertsFile(last_alerted=today).model_dump_json().encode()
         try:
-            etag = blobs.replace(ALERTS_KEY, document, expected=current.etag if current else None)
+            etag = blobs.replace(key, document, expected=current.etag if current else None)
         except StoreConflict:
             continue
-        return AlertClaim(etag=etag, previous=current)
-    raise StoreConflict(
-        f"{ALERTS_KEY} kept changing under the evening check; another check is running"
-    )
+        return AlertClaim(key=key, etag=etag, previous=current)
+    raise StoreConflict(f"{key} kept changing under the evening check; another check is running")
 
 
 def release_alert(blobs: BlobStore, claim: AlertClaim) -> None:
     """Give the day back after the alert could not be sent, so a retry sends it."""
     previous = claim.previous.data if claim.previous else b'{"last_alerted": null}'
     try:
-        blobs.replace(ALERTS_KEY, previous, expected=claim.etag)
+        blobs.replace(claim.key, previous, expected=claim.etag)
     except StoreConflict:
         # Someone else has written since; what they wrote is theirs to keep.
-        logger.warning("could not give back the claim in %s: it changed meanwhile", ALERTS_KEY)
+        logger.warning("could not give back the claim in %s: it changed meanwhile", claim.key)
     except StreakError as exc:
         # The failed alert is the error worth raising; this one only goes to the log.
-        logger.warning("could not give back the claim in %s: %s", ALERTS_KEY, exc)
+        logger.warning("could not give back the claim in %s: %s", claim.key, exc)
 
 
-def _alerted_day(blob: Blob | None) -> date | None:
+def _alerted_day(blob: Blob | None, key: str) -> date | None:
     if blob is None:
         return None
     try:
         return AlertsFile.model_validate_json(blob.data).last_alerted
     except ValidationError:
-        logger.warning("ignoring unreadable %s; the next alert rewrites it", ALERTS_KEY)
+        logger.warning("ignoring unreadable %s; the next alert rewrites it", key)
         return None

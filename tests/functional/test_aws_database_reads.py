@@ -1,5 +1,6 @@
-"""The read side of the database shell on S3 (moto): `/stats` from `stats.json` when it can
-answer, from a cached read-only copy when it cannot, and never a write."""
+"""The read side of the database shell on S3 (moto): `/stats` from the stats document
+(`runs.duckdb.stats.json`) when it can answer, from a cached read-only copy when it
+cannot, and never a write."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def test_reading_an_empty_bucket_says_to_sync_first(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("synced")
 def test_an_unreadable_stats_file_is_ignored_and_the_database_answers(tmp_path: Path) -> None:
     boto3.client("s3", region_name=REGION).put_object(
-        Bucket=BUCKET, Key="stats.json", Body=b'{"generation": "torn'
+        Bucket=BUCKET, Key="runs.duckdb.stats.json", Body=b'{"generation": "torn'
     )
 
     body = _reader(tmp_path, S3Traffic()).stats(rule=RULE, as_of=AFTER_LAST_RUN, tz=HOME)
@@ -111,7 +112,7 @@ def test_an_unreadable_stats_file_is_ignored_and_the_database_answers(tmp_path: 
 def test_a_database_with_an_older_schema_is_read_through_an_upgraded_private_copy(
     tmp_path: Path,
 ) -> None:
-    # given a DuckDB file from before the first migration, and no stats.json
+    # given a DuckDB file from before the first migration, and no stats document
     old = tmp_path / "old.duckdb"
     duckdb.connect(str(old)).close()
     boto3.client("s3", region_name=REGION).put_object(

@@ -169,7 +169,7 @@ def test_stats_file_ends_at_the_latest_database_after_a_race(tmp_path: Path) -> 
             )
         )
 
-    # when a reader looks at stats.json
+    # when a reader looks at the stats document
     reader = _container(tmp_path / "reader")
     stats_file = reader.stats_file()
 
@@ -194,7 +194,7 @@ def test_a_first_sync_into_an_empty_bucket_writes_the_database_and_its_companion
     # when the first sync runs
     outcome = database.sync(_step(ListSource(_runs("a", date(2024, 5, 1), 3))), snapshot_rule=RULE)
 
-    # then the database, stats.json, sync_state.json and health.json are there
+    # then the database and its stats, sync-state and health documents are there
     assert outcome.report.status == "success"
     assert outcome.attempts == 1
     assert _stored_ids(tmp_path) == {"a-0", "a-1", "a-2"}
@@ -298,7 +298,7 @@ def test_a_crash_at_any_step_leaves_the_old_or_the_new_database_and_the_next_syn
     elif step == "backup":
         blobs = CrashingBlobs(s3, "copy", "runs.duckdb.backup")
     elif step == "publish stats":
-        blobs = CrashingBlobs(s3, "replace", "stats.json")
+        blobs = CrashingBlobs(s3, "replace", "runs.duckdb.stats.json")
     else:
         _cut_uploads_of(s3, "runs.duckdb")
     with pytest.raises((SystemExit, BlobStoreError)):
@@ -307,7 +307,7 @@ def test_a_crash_at_any_step_leaves_the_old_or_the_new_database_and_the_next_syn
     # then S3 holds a whole database: the old one or the new one
     assert _stored_ids(tmp_path) == (old_ids if database_after == "old" else new_ids)
 
-    # and the next sync completes with every run, and stats.json catches up
+    # and the next sync completes with every run, and the stats document catches up
     retry = _container(tmp_path / "retry")
     outcome = retry.sync(_step(ListSource(new_runs)), snapshot_rule=RULE)
     assert outcome.report.status == "success"
@@ -424,7 +424,7 @@ def test_a_sync_after_restoring_an_older_version_publishes_fresh_stats(tmp_path:
     # when the next sync runs on the restored database
     outcome = database.sync(_step(ListSource(_runs("d", date(2024, 8, 1), 1))), snapshot_rule=RULE)
 
-    # then stats.json describes the restored database plus the new run, not the old one
+    # then the stats document describes the restored database plus the new run, not the old one
     stats_file = database.stats_file()
     assert stats_file is not None
     assert outcome.generation > published.generation

@@ -146,11 +146,51 @@ def test_a_local_sync_writes_stats_and_health_beside_the_database(
     code, body = sync_json(data_dir, capsys)
     # then the companions the gateway reads are there, describing this sync
     assert (code, body["status"], body["runs_synced"]) == (0, "success", 5)
-    health = json.loads((data_dir / "health.json").read_text())
-    stats = json.loads((data_dir / "stats.json").read_text())
+    health = json.loads((data_dir / f"{DB_NAME}.health.json").read_text())
+    stats = json.loads((data_dir / f"{DB_NAME}.stats.json").read_text())
     assert health["status"] == "healthy"
     assert stats["generation"] == 1
     assert live_activity_ids(data_dir / DB_NAME) == {str(1001 + i) for i in range(5)}
+
+
+def test_a_local_sync_leaves_the_users_own_json_files_in_the_folder_alone(
+    fake: FakeSmashRun, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a folder already holding files of the user's that share the generic names
+    data_dir.mkdir(parents=True)
+    own = {
+        name: f'{{"mine": "{name}"}}'.encode()
+        for name in ("stats.json", "health.json", "sync_state.json", "alerts.json")
+    }
+    for name, data in own.items():
+        (data_dir / name).write_bytes(data)
+
+    # when a database in that folder is synced
+    code, body = sync_json(data_dir, capsys)
+
+    # then every one of them is byte for byte what the user wrote
+    assert (code, body["status"]) == (0, "success")
+    assert {name: (data_dir / name).read_bytes() for name in own} == own
+    assert (data_dir / f"{DB_NAME}.stats.json").exists()
+
+
+def test_two_databases_in_one_folder_keep_their_own_stats(
+    fake: FakeSmashRun, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given one database synced with every run
+    assert sync_json(data_dir, capsys)[0] == 0
+
+    # when a second database beside it is synced with runs of its own day
+    other = "other.duckdb"
+    fake.add_activity(payload(3001, "2026-11-22"))
+    assert main(["sync", "--db", str(data_dir / other), "--json"]) == 0
+    capsys.readouterr()
+
+    # then each stats document counts its own database's runs
+    first = json.loads((data_dir / f"{DB_NAME}.stats.json").read_text())
+    second = json.loads((data_dir / f"{other}.stats.json").read_text())
+    assert first["snapshot"]["totals"]["runs"] == 5
+    assert second["snapshot"]["totals"]["runs"] == 6
 
 
 def test_a_local_sync_that_keeps_losing_the_race_exits_1_and_says_why(

@@ -145,8 +145,8 @@ def test_sync_to_s3_uploads_a_database_with_every_run_and_says_where(
     assert body["runs_synced"] == len(uploaded_ids(athlete))
     assert live_activity_ids(download(tmp_path)) == uploaded_ids(athlete)
     # and the companions the Lambda's sync writes are there too
-    health = json.loads(s3_object_bytes("health.json"))
-    stats = json.loads(s3_object_bytes("stats.json"))
+    health = json.loads(s3_object_bytes(f"{DB_KEY}.health.json"))
+    stats = json.loads(s3_object_bytes(f"{DB_KEY}.stats.json"))
     assert health["status"] == "healthy"
     assert stats["generation"] == 1
 
@@ -218,7 +218,7 @@ def test_a_sync_without_credentials_stops_before_touching_s3(
 ) -> None:
     code = main(["sync", "--db", S3_DB])
     err = capsys.readouterr().err
-    assert code == 1
+    assert code == 2  # missing credentials: a setup step
     assert "streak auth" in err
     assert counted.calls == []
     assert every_version() == []

@@ -367,18 +367,18 @@ def test_the_evening_check_alerts_at_most_once_per_home_date(world: World) -> No
     world.container(bucket, now=evening + timedelta(minutes=45))
     second = lambda_handler(event("scheduler_check"), LocalLambdaContext())
 
-    # then one message went out, and alerts.json remembers the home date
+    # then one message went out, and the alerts document remembers the home date
     assert (first["alerted"], second["alerted"]) == (True, False)
     assert second["status"] == "at_risk"
     assert len(_alerts(world)) == before + 1
-    assert _object(bucket, "alerts.json") == {"last_alerted": "2026-11-26"}
+    assert _object(bucket, "runs.duckdb.alerts.json") == {"last_alerted": "2026-11-26"}
 
 
 def test_an_alert_on_an_earlier_date_does_not_silence_today(world: World) -> None:
     # given the alert of the day before already sent
     bucket = _fresh_bucket("check-next-day")
     boto3.client("s3", region_name=REGION).put_object(
-        Bucket=bucket, Key="alerts.json", Body=b'{"last_alerted": "2026-11-25"}'
+        Bucket=bucket, Key="runs.duckdb.alerts.json", Body=b'{"last_alerted": "2026-11-25"}'
     )
     world.container(bucket, now=NOW + timedelta(hours=20, minutes=30))
     before = len(_alerts(world))
@@ -389,7 +389,35 @@ def test_an_alert_on_an_earlier_date_does_not_silence_today(world: World) -> Non
     # then today's alert goes out
     assert body["alerted"] is True
     assert len(_alerts(world)) == before + 1
-    assert _object(bucket, "alerts.json") == {"last_alerted": "2026-11-26"}
+    assert _object(bucket, "runs.duckdb.alerts.json") == {"last_alerted": "2026-11-26"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "alerted"),
+    [("2026-11-27", False), ("2026-11-28", True), ("2027-03-01", True)],
+)
+def test_an_alert_dated_after_tomorrow_came_from_a_clock_running_ahead_and_is_replaced(
+    world: World, stored: str, alerted: bool
+) -> None:
+    # given an alert claim written by a writer whose clock thinks it is `stored`
+    bucket = _fresh_bucket(f"check-ahead-{stored}")
+    boto3.client("s3", region_name=REGION).put_object(
+        Bucket=bucket,
+        Key="runs.duckdb.alerts.json",
+        Body=json.dumps({"last_alerted": stored}).encode(),
+    )
+    world.container(bucket, now=NOW + timedelta(hours=20, minutes=30))
+    before = len(_alerts(world))
+
+    # when today's (2026-11-26) check finds the streak at risk
+    body = lambda_handler(event("scheduler_check"), LocalLambdaContext())
+
+    # then a claim for tomorrow stands (a little skew), a later one is replaced by today's
+    assert body["status"] == "at_risk"
+    assert body["alerted"] is alerted
+    assert len(_alerts(world)) == before + (1 if alerted else 0)
+    expected = "2026-11-26" if alerted else stored
+    assert _object(bucket, "runs.duckdb.alerts.json") == {"last_alerted": expected}
 
 
 def test_an_alert_that_could_not_be_sent_is_sent_by_the_next_check(world: World) -> None:
@@ -514,16 +542,16 @@ def test_a_warm_stats_call_downloads_no_database_bytes(world: World) -> None:
 
     # when /stats is called cold, then warm
     cold_status, _, cold = call(api("GET", "/stats"))
-    cold_gets = traffic.count("GetObject", "stats.json", status=200)
+    cold_gets = traffic.count("GetObject", "runs.duckdb.stats.json", status=200)
     warm_status, _, warm = call(api("GET", "/stats"))
 
-    # then neither call touched the database object; the warm one got a 304 for stats.json
+    # then neither call touched the database object; the warm one got a 304 for the stats document
     assert (cold_status, warm_status) == (200, 200)
     assert warm == cold
     assert traffic.count("GetObject", "runs.duckdb") == 0
     assert "runs.duckdb" not in traffic.bytes_received
     assert cold_gets == 1
-    assert traffic.count("GetObject", "stats.json", status=304) == 1
+    assert traffic.count("GetObject", "runs.duckdb.stats.json", status=304) == 1
     assert traffic.count("PutObject") == 0
 
 

@@ -126,6 +126,24 @@ def test_stale_alarm_fires_only_when_no_sync_finished_for_26_hours() -> None:
     assert body["period"] >= 3600
 
 
+def test_every_dead_letter_fires_the_alarm_not_only_the_first() -> None:
+    # Given the dead-letter alarm
+    body = alarm("sync_dead_letters")
+
+    # Then it counts messages arriving in five minutes, not messages waiting in the queue:
+    # those stay for days, and an alarm on them would still be in ALARM when the next came
+    assert body["namespace"] == "AWS/SQS"
+    assert body["metric_name"] == "NumberOfMessagesSent"
+    assert expression(body["dimensions"]["QueueName"]) == "aws_sqs_queue.sync_dead_letters.name"
+    assert body["statistic"] == "Sum"
+    assert body["period"] * body["evaluation_periods"] == 300
+    assert body["comparison_operator"] == "GreaterThanOrEqualToThreshold"
+    assert body["threshold"] == 1
+    # A period without a dead letter is what lets the alarm clear and fire again.
+    assert body["treat_missing_data"] == "notBreaching"
+    assert body.get("datapoints_to_alarm", 1) == 1
+
+
 def test_every_alarm_notifies_the_alerts_topic() -> None:
     alarms = load_stack().resources_of("aws_cloudwatch_metric_alarm")
     assert len(alarms) >= 4

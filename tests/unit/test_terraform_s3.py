@@ -6,23 +6,10 @@ from typing import Any
 
 from terraform_hcl import block, blocks, expression, load_stack
 
-from streakcore.materialised_stats import (
-    ALERTS_KEY,
-    BACKUP_SUFFIX,
-    HEALTH_KEY,
-    STATS_KEY,
-    SYNC_STATE_KEY,
-)
+from streakcore.materialised_stats import companion_keys
 
 # Every object the code reads or writes next to the database: IAM must name each one.
-CONTRACT_OBJECTS = [
-    "runs.duckdb",
-    "runs.duckdb" + BACKUP_SUFFIX,
-    STATS_KEY,
-    SYNC_STATE_KEY,
-    HEALTH_KEY,
-    ALERTS_KEY,
-]
+CONTRACT_OBJECTS = ["runs.duckdb", *companion_keys("runs.duckdb")]
 
 
 def bucket_part(kind: str) -> dict[str, Any]:

@@ -6,9 +6,9 @@ run store, wired here and nowhere else (`streak demo` and `streak check` reuse i
 Wherever the database lives (a local file or `s3://`), it goes through the one sync path
 the Lambda and the local gateway use too (`Database.sync`): fetch, sync a private copy,
 replace the file or object only if nobody else replaced it meanwhile (else run again on
-theirs), publish `stats.json`, `sync_state.json` and `health.json` beside it. A file is
-never written in place, so a terminal sync and a gateway sync of one file keep each
-other's runs.
+theirs), publish `<db>.stats.json`, `<db>.sync_state.json` and `<db>.health.json` beside
+it. A file is never written in place, so a terminal sync and a gateway sync of one file
+keep each other's runs.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def register(subparsers: Subparsers) -> None:
         "its time budget runs out; the next sync carries on where it stopped. A local file "
         "and an s3://bucket/key.duckdb object are synced the way the Lambda and the local "
         "gateway sync them: on a private copy that replaces the database only if nobody "
-        "replaced it meanwhile (else the sync runs again on theirs), with stats.json and "
-        "health.json beside it. "
+        "replaced it meanwhile (else the sync runs again on theirs), keeping <db>.backup "
+        "and writing <db>.stats.json, <db>.health.json and <db>.sync_state.json beside it. "
         "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
         f"Exit codes: {EXIT_OK} done, or stopped early by the time budget or a rate limit "
         f"with its progress kept (status partial), {EXIT_FAILED} the sync failed "

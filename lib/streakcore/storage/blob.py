@@ -1,7 +1,7 @@
 """The blob store port, and its local-directory adapter.
 
-The DuckDB file and its small companions (`stats.json`, `health.json`, ...) live in a blob
-store between runs: a directory on this machine or an S3 prefix. Every version of an
+The DuckDB file and its small companions (`<key>.stats.json`, `<key>.health.json`, ...)
+live in a blob store between runs: a directory on this machine or an S3 prefix. Every version of an
 object has an ETag; writers replace an object only if it is still at the version they
 started from, so two syncs racing each other cannot erase one another's runs.
 """
