@@ -56,6 +56,8 @@ class SyncRun:
     report: SyncReport
     attempts: int
     rate_limited: bool
+    retry_after_s: float | None = None
+    """When rate limited: the longest wait SmashRun (or our budget) asked for."""
 
     @property
     def failed(self) -> bool:
@@ -104,6 +106,7 @@ class RateLimitWatch:
         self._inner = inner
         self.page_size = inner.page_size
         self.hit = False
+        self.retry_after_s: float | None = None
 
     def close(self) -> None:
         self._inner.close()
@@ -114,6 +117,7 @@ class RateLimitWatch:
 
     def _watch(self, exc: SmashRunRateLimited) -> SmashRunRateLimited:
         self.hit = True
+        self.retry_after_s = max(self.retry_after_s or 0.0, exc.retry_after)
         return exc
 
     def search(self, from_date: datetime | None, page: int) -> SearchPage:
@@ -261,7 +265,12 @@ class Container:
         finally:
             for source in opened:
                 source.close()
-        return SyncRun(report=outcome.report, attempts=outcome.attempts, rate_limited=opened[0].hit)
+        return SyncRun(
+            report=outcome.report,
+            attempts=outcome.attempts,
+            rate_limited=opened[0].hit,
+            retry_after_s=opened[0].retry_after_s,
+        )
 
     def evening_check(self, now: datetime) -> EveningReading:
         from streakcore.domain.days import group_days

@@ -13,6 +13,7 @@ the composition root and the routes import what a request needs when it first ne
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import warnings
@@ -89,6 +90,10 @@ def post_sync() -> Response[str]:
     if run.failed:
         # The report says what went wrong; the status lets a client or a monitor see it.
         body["message"] = f"the sync failed: {run.report.error or 'see the logs'}"
+        if run.rate_limited:
+            # Nothing was wrong but the timing: say when to come back, as SmashRun did.
+            wait_s = math.ceil(run.retry_after_s or 60)
+            return _json(503, json.dumps(body), {"Retry-After": str(wait_s)})
         return _json(502, json.dumps(body))
     return _json(200, json.dumps(body))
 

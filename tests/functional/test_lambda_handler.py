@@ -514,6 +514,28 @@ def test_a_sync_without_any_smashrun_credentials_answers_502_and_turns_health_de
     assert health["status"] == "degraded"
 
 
+def test_a_sync_rate_limited_before_any_progress_answers_503_with_retry_after(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a SmashRun that answers every search with 429 (no Retry-After: read as 30 s)
+    bucket = _fresh_bucket("api-sync-rate-limited")
+    world.container(bucket)
+    world.fake.inject("/my/activities/search*", 429, times=10)
+    capsys.readouterr()
+    try:
+        # when a sync is asked for behind API Gateway's 20 s budget
+        status, headers, body = call(api("POST", "/sync"))
+    finally:
+        world.fake.clear_faults()
+
+    # then the client is told to come back later, not that something broke
+    assert status == 503
+    assert int(headers["retry-after"]) >= 1
+    assert body["status"] == "failed"
+    assert "rate limit" in body["message"].lower()
+    assert _emf(capsys.readouterr().out)["RateLimited"] == 1
+
+
 # -- GET /stats ----------------------------------------------------------------------------------
 
 
