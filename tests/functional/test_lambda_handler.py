@@ -518,7 +518,7 @@ def test_a_sync_rate_limited_before_any_progress_answers_503_with_retry_after(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given a SmashRun that answers every search with 429 (no Retry-After: read as 30 s)
-    bucket = _fresh_bucket("api-sync-rate-limited")
+    bucket = _fresh_bucket("api-sync-429-first")
     world.container(bucket)
     world.fake.inject("/my/activities/search*", 429, times=10)
     capsys.readouterr()
