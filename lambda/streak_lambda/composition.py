@@ -32,8 +32,6 @@ if TYPE_CHECKING:
     from streakcore.sync import SyncReport
 
 SNS_SUBJECT = "Run streak at risk"
-BOTO_CONNECT_TIMEOUT_S = 5
-BOTO_READ_TIMEOUT_S = 30
 
 
 def _utc_now() -> datetime:
@@ -177,15 +175,9 @@ class Container:
         return boto3.session.Session()
 
     def _client(self, service: str) -> Any:
-        from botocore.config import Config
+        from streakcore.storage.aws_clients import client
 
-        # boto3 reads AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>) itself.
-        config = Config(
-            connect_timeout=BOTO_CONNECT_TIMEOUT_S,
-            read_timeout=BOTO_READ_TIMEOUT_S,
-            retries={"mode": "standard", "max_attempts": 3},
-        )
-        return self._boto_session.client(service, config=config)
+        return client(service, self._boto_session)
 
     # -- storage -------------------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ class StreakDB:
         Nothing is written back; boto3 finds the AWS credentials and region as usual."""
         if not str(path).startswith("s3://"):
             return cls(RunStore.open(path, read_only=True))
-        from streakcore.commands.common import open_read_only
+        from streakcore.database_access import open_read_only
 
         where = Path(cache_dir) if cache_dir is not None else _settings().cache_dir
         stack = ExitStack()

@@ -55,7 +55,7 @@ def token_store_for(settings: Settings) -> TokenStore:
     """Where the terminal keeps tokens, the one place that choice is made: the Secrets
     Manager secret when one is named (the deployed sync's own), else the token file."""
     if settings.token_secret_id:
-        from streakcore.commands.common import secrets_client
+        from streakcore.storage.aws_clients import secrets_client
         from streakcore.storage.secrets_manager import SecretsManagerTokenStore
 
         secret_id = settings.token_secret_id

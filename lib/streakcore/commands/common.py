@@ -1,5 +1,4 @@
-"""Flags and helpers shared by the subcommands, and how the terminal reaches its database
-(a local file or `s3://bucket/key`) and AWS."""
+"""Flags and helpers shared by the subcommands."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -17,13 +15,7 @@ from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
 
 if TYPE_CHECKING:
-    from botocore.config import Config
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_secretsmanager import SecretsManagerClient
-
-    from streakcore.database import Database, DbLocation
     from streakcore.storage.duckdb_store import RunStore
-    from streakcore.storage.s3_blob import S3BlobStore
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
@@ -33,11 +25,6 @@ EXIT_FAILED = 1
 """The job could not be done: SmashRun, S3, another sync running, the file in use."""
 EXIT_USAGE = 2
 """The invocation or the setup needs fixing (argparse uses 2 for bad flags too)."""
-
-# The same client settings as the Lambda's: a stalled connection fails in seconds.
-BOTO_CONNECT_TIMEOUT_S = 5
-BOTO_READ_TIMEOUT_S = 30
-BOTO_MAX_ATTEMPTS = 3
 
 
 def add_db_arg(parser: argparse.ArgumentParser) -> None:
@@ -133,121 +120,7 @@ def parse_as_of(text: str | None, tz_name: str) -> datetime:
 @contextmanager
 def open_read_store(settings: Settings) -> Iterator[RunStore]:
     """The database in `settings.db`, read-only, for the commands that only read it."""
+    from streakcore.database_access import open_read_only
+
     with open_read_only(settings.db, cache_dir=settings.cache_dir) as store:
         yield store
-
-
-@contextmanager
-def open_read_only(db: str, *, cache_dir: Path) -> Iterator[RunStore]:
-    """A local file opened read-only in place; an `s3://` object downloaded into
-    `cache_dir` (again only when its ETag changed) and the copy opened read-only.
-
-    Nothing is ever written back: the S3 side goes through a read-only blob store.
-    """
-    from streakcore.database import parse_db_location
-
-    location = parse_db_location(db)
-    if location.is_s3:
-        with read_database(location, cache_dir).reading() as store:
-            yield store
-        return
-    from streakcore.storage.duckdb_store import RunStore
-
-    with RunStore.open(Path(db).expanduser(), read_only=True) as store:
-        yield store
-
-
-def read_database(location: DbLocation, cache_dir: Path) -> Database:
-    """The database on S3 as the Lambda's read paths see it: it cannot write."""
-    from streakcore.database import Database
-    from streakcore.storage.blob import ReadOnlyBlobStore
-
-    blobs = ReadOnlyBlobStore(s3_blob_store(location, cache_dir))
-    return Database(blobs, location.key, cache_dir / "work")
-
-
-def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, str | None]:
-    """The database for the sync path, the only writer, and for one on S3 its object's URL.
-
-    A local file gets the same blob store the local gateway gives it, so a terminal sync
-    and a gateway sync of one file replace it by the same rules and neither loses runs.
-    """
-    from streakcore.database import Database
-
-    if location.is_s3:
-        s3_blobs = s3_blob_store(location, cache_dir)
-        return Database(s3_blobs, location.key, cache_dir / "work"), s3_blobs.url(location.key)
-    from streakcore.storage.blob import LocalDirectoryBlobStore
-
-    assert location.directory is not None, "a local location has a directory"
-    local_blobs = LocalDirectoryBlobStore(location.directory, cache_dir)
-    return Database(local_blobs, location.key, cache_dir / "work"), None
-
-
-def s3_blob_store(location: DbLocation, cache_dir: Path) -> S3BlobStore:
-    assert location.bucket is not None, "only for s3:// locations"
-    _require_aws_extra("an s3:// database")
-    from streakcore.storage.s3_blob import S3BlobStore
-
-    return S3BlobStore(s3_client(), location.bucket, location.prefix, cache_dir)
-
-
-# -- AWS clients -------------------------------------------------------------------------------
-
-
-def s3_client() -> S3Client:
-    """An S3 client from the usual AWS configuration; boto3 itself honours
-    AWS_ENDPOINT_URL, AWS_PROFILE and the region settings."""
-    _require_aws_extra("an s3:// database")
-    import boto3
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        return boto3.client("s3", config=_boto_config())
-    except BotoCoreError as exc:
-        raise ConfigError(f"cannot set up an S3 client: {exc}") from None
-
-
-def secrets_client(secret_id: str) -> SecretsManagerClient:
-    """A Secrets Manager client in the secret's own region when `secret_id` is an ARN
-    (so a laptop set up for another region still finds it), else the configured one."""
-    _require_aws_extra("--secret-id and STREAK_TOKEN_SECRET_ID")
-    import boto3
-    from botocore.exceptions import BotoCoreError, NoRegionError
-
-    try:
-        return boto3.client(
-            "secretsmanager", region_name=region_of_arn(secret_id), config=_boto_config()
-        )
-    except NoRegionError:
-        raise ConfigError(
-            f"no AWS region for secret {secret_id}: pass its full ARN, or set AWS_REGION"
-        ) from None
-    except BotoCoreError as exc:
-        raise ConfigError(f"cannot set up a Secrets Manager client: {exc}") from None
-
-
-def region_of_arn(resource: str) -> str | None:
-    """`arn:aws:secretsmanager:eu-west-1:123456789012:secret:x` -> `eu-west-1`; a plain
-    name -> None."""
-    parts = resource.split(":")
-    if len(parts) >= 6 and parts[0] == "arn" and parts[3]:
-        return parts[3]
-    return None
-
-
-def _boto_config() -> Config:
-    from botocore.config import Config
-
-    return Config(
-        connect_timeout=BOTO_CONNECT_TIMEOUT_S,
-        read_timeout=BOTO_READ_TIMEOUT_S,
-        retries={"mode": "standard", "max_attempts": BOTO_MAX_ATTEMPTS},
-    )
-
-
-def _require_aws_extra(feature: str) -> None:
-    try:
-        import boto3  # noqa: F401
-    except ImportError:
-        raise ConfigError(f"{feature} needs boto3: pip install 'streakcore[aws]'") from None

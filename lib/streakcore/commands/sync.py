@@ -151,8 +151,8 @@ def sync_database(
     """Sync the database in `settings.db`, a local file or an `s3://` object, through the
     sync path every writer shares."""
     from streakcore.commands.auth import token_store_for
-    from streakcore.commands.common import database_for_sync
     from streakcore.database import parse_db_location
+    from streakcore.database_access import database_for_sync
 
     location = parse_db_location(settings.db)
     token_store = token_store_for(settings)

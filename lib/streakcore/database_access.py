@@ -1,0 +1,73 @@
+"""Where `STREAK_DB` points — a local file or `s3://bucket/key.duckdb` — opened the way each
+path needs it: read-only for stats (an S3 object through a blob store that cannot write),
+or through `Database`'s sync path for the one writer. The terminal and the notebook use
+these; the Lambda composes the same pieces in `streak_lambda.composition`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streakcore.storage.aws_clients import require_aws_extra, s3_client
+
+if TYPE_CHECKING:
+    from streakcore.database import Database, DbLocation
+    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.s3_blob import S3BlobStore
+
+
+@contextmanager
+def open_read_only(db: str, *, cache_dir: Path) -> Iterator[RunStore]:
+    """A local file opened read-only in place; an `s3://` object downloaded into
+    `cache_dir` (again only when its ETag changed) and the copy opened read-only.
+
+    Nothing is ever written back: the S3 side goes through a read-only blob store.
+    """
+    from streakcore.database import parse_db_location
+
+    location = parse_db_location(db)
+    if location.is_s3:
+        with read_database(location, cache_dir).reading() as store:
+            yield store
+        return
+    from streakcore.storage.duckdb_store import RunStore
+
+    with RunStore.open(Path(db).expanduser(), read_only=True) as store:
+        yield store
+
+
+def read_database(location: DbLocation, cache_dir: Path) -> Database:
+    """The database on S3 as the Lambda's read paths see it: it cannot write."""
+    from streakcore.database import Database
+    from streakcore.storage.blob import ReadOnlyBlobStore
+
+    blobs = ReadOnlyBlobStore(s3_blob_store(location, cache_dir))
+    return Database(blobs, location.key, cache_dir / "work")
+
+
+def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, str | None]:
+    """The database for the sync path, the only writer, and for one on S3 its object's URL.
+
+    A local file gets the same blob store the local gateway gives it, so a terminal sync
+    and a gateway sync of one file replace it by the same rules and neither loses runs.
+    """
+    from streakcore.database import Database
+
+    if location.is_s3:
+        s3_blobs = s3_blob_store(location, cache_dir)
+        return Database(s3_blobs, location.key, cache_dir / "work"), s3_blobs.url(location.key)
+    from streakcore.storage.blob import LocalDirectoryBlobStore
+
+    assert location.directory is not None, "a local location has a directory"
+    local_blobs = LocalDirectoryBlobStore(location.directory, cache_dir)
+    return Database(local_blobs, location.key, cache_dir / "work"), None
+
+
+def s3_blob_store(location: DbLocation, cache_dir: Path) -> S3BlobStore:
+    assert location.bucket is not None, "only for s3:// locations"
+    require_aws_extra("an s3:// database")
+    from streakcore.storage.s3_blob import S3BlobStore
+
+    return S3BlobStore(s3_client(), location.bucket, location.prefix, cache_dir)
