@@ -444,8 +444,7 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         a.activity_id: StoredActivity(
             a, fingerprints[a.activity_id], payloads.get(a.activity_id), None
         )
-        for a in store.activities()
-        if a.activity_id in wanted
+        for a in store.activities(ids=wanted)
     }
 
 

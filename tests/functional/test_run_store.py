@@ -250,3 +250,13 @@ def test_stored_payloads_are_read_back_by_id_and_runs_without_one_are_left_out(
             a.activity_id: f'{{"activityId": "{a.activity_id}"}}' for a in (with_payload, deleted)
         }
         assert store.stored_payloads([]) == {}
+
+
+def test_activities_can_be_read_for_a_few_ids(tmp_path: Path) -> None:
+    runs = daily_runs("2024-01-01", 6)
+    with RunStore.open(tmp_path / "runs.duckdb") as store:
+        store.apply(Batch(activities=stored(runs)))
+        store.apply(Batch(deleted_ids=[runs[1].activity_id]))
+        wanted = {runs[1].activity_id, runs[4].activity_id, "no-such-run"}
+        assert [a.activity_id for a in store.activities(ids=wanted)] == [runs[4].activity_id]
+        assert store.activities(ids=[]) == []

@@ -331,16 +331,19 @@ class RunStore:
         row = self._con.execute("SELECT value FROM sync_state WHERE key = $1", [key]).fetchone()
         return json.loads(row[0]) if row else default
 
-    def activities(self, *, include_deleted: bool = False) -> list[Activity]:
-        """Every stored run as a domain Activity, in start order."""
+    def activities(
+        self, *, include_deleted: bool = False, ids: Iterable[str] | None = None
+    ) -> list[Activity]:
+        """Stored runs (all, or those in `ids`) as domain Activities, in start order."""
         where = "TRUE" if include_deleted else "deleted_at IS NULL"
         sql = (
             "SELECT activity_id, start_local, utc_offset_min, distance_m, duration_s, "
             "activity_type, external_id, is_treadmill, heart_rate_avg, notes "
             "FROM activities WHERE " + where + " "
+            "AND ($1::VARCHAR[] IS NULL OR list_contains($1::VARCHAR[], activity_id)) "
             "ORDER BY start_local - to_minutes(utc_offset_min)"
         )
-        rows = self._con.execute(sql).fetchall()
+        rows = self._con.execute(sql, [None if ids is None else list(ids)]).fetchall()
         # Rows were validated as Activities on the way in; rebuilding them unvalidated keeps
         # a 20-year history well inside the stats budget.
         return [
