@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from streakcore.errors import (
+    MAX_RETRY_AFTER_S,
     BlobStoreError,
     ConfigError,
     SmashRunAuthError,
@@ -41,8 +42,7 @@ def http_error_for(exc: StreakError) -> HttpError:
     if isinstance(exc, StoreConflict):
         return HttpError(409, str(exc), {"Retry-After": "60"})
     if isinstance(exc, SmashRunRateLimited):
-        retry_after = str(max(1, math.ceil(exc.retry_after)))
-        return HttpError(503, str(exc), {"Retry-After": retry_after})
+        return HttpError(503, str(exc), {"Retry-After": retry_after_header(exc.retry_after)})
     if isinstance(exc, SmashRunAuthError):
         return HttpError(502, str(exc))
     if isinstance(exc, SmashRunError):
@@ -54,3 +54,12 @@ def http_error_for(exc: StreakError) -> HttpError:
     if isinstance(exc, ConfigError):
         return HttpError(500, "the service is misconfigured")
     return HttpError(500, "the database could not be used")
+
+
+def retry_after_header(seconds: float) -> str:
+    """Our own Retry-After: whole seconds from 1 (0 would invite an instant retry storm)
+    to the hour (no limit of ours or SmashRun's lasts longer), whatever `seconds` is."""
+    if math.isnan(seconds):
+        return str(int(MAX_RETRY_AFTER_S))
+    bounded = min(max(seconds, 1.0), MAX_RETRY_AFTER_S)
+    return str(math.ceil(bounded))

@@ -536,6 +536,37 @@ def test_a_sync_rate_limited_before_any_progress_answers_503_with_retry_after(
     assert _emf(capsys.readouterr().out)["RateLimited"] == 1
 
 
+@pytest.mark.parametrize(
+    ("name", "retry_after"),
+    [
+        ("inf", "inf"),
+        ("overflow", "1e400"),
+        ("huge", "99999999999999"),
+        ("negative", "-5"),
+        ("nan", "nan"),
+        ("year-9999", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    ],
+)
+def test_a_sync_told_to_wait_an_absurd_time_answers_503_with_a_retry_after_within_the_hour(
+    world: World, name: str, retry_after: str
+) -> None:
+    # given a SmashRun that answers every search with 429 and a Retry-After no one can use
+    world.container(_fresh_bucket(f"api-sync-429-{name}"))
+    world.fake.inject("/my/activities/search*", 429, times=10, headers={"Retry-After": retry_after})
+    try:
+        # when a sync is asked for
+        status, headers, body = call(api("POST", "/sync"))
+    finally:
+        world.fake.clear_faults()
+
+    # then the client is told to come back within the hour, in whole seconds, not a 500
+    assert status == 503
+    assert headers["retry-after"].isdigit()
+    assert 1 <= int(headers["retry-after"]) <= 3600
+    assert body["status"] == "failed"
+    assert "rate limit" in body["message"].lower()
+
+
 # -- GET /stats ----------------------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal, get_args
 
@@ -28,6 +29,8 @@ class InjectedFault:
     fault: Fault
     remaining: int
     slow_s: float
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Sent with an injected status (e.g. a Retry-After on a 429)."""
 
     def matches(self, path: str) -> bool:
         return fnmatchcase(path, self.pattern) or fnmatchcase(api_path(path), self.pattern)
@@ -38,7 +41,15 @@ class FaultQueue:
         self._lock = threading.Lock()
         self._faults: list[InjectedFault] = []
 
-    def inject(self, pattern: str, fault: Fault, *, times: int, slow_s: float) -> None:
+    def inject(
+        self,
+        pattern: str,
+        fault: Fault,
+        *,
+        times: int,
+        slow_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         if isinstance(fault, bool) or not (
             (isinstance(fault, int) and 400 <= fault <= 599) or fault in FAULT_KINDS
         ):
@@ -49,7 +60,7 @@ class FaultQueue:
         if times < 1:
             raise ConfigError("a fault must fire at least once (times >= 1)")
         with self._lock:
-            self._faults.append(InjectedFault(pattern, fault, times, slow_s))
+            self._faults.append(InjectedFault(pattern, fault, times, slow_s, dict(headers or {})))
 
     def take(self, path: str) -> InjectedFault | None:
         """The first pending fault for this path, used up by one firing."""
