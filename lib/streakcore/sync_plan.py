@@ -166,8 +166,11 @@ def merge_page(
     payload already quarantined (`rejected`: id -> digest) is not quarantined again."""
     known = rejected or {}
     merge = PageMerge()
-    for item in page.accepted:
-        activity_id = item.activity.activity_id
+    # An id twice on one page (SmashRun's paging shifting under an upload) is taken once,
+    # in its later copy: the same result as if the copies had come on separate pages,
+    # where the later one is applied last.
+    latest = {item.activity.activity_id: item for item in page.accepted}
+    for activity_id, item in latest.items():
         merge.accepted_ids.append(activity_id)
         stored = fingerprints.get(activity_id)
         if stored == item.fingerprint and not refetch_splits:
@@ -175,8 +178,12 @@ def merge_page(
         merge.upserts.append(StoredActivity(item.activity, item.fingerprint, item.payload, None))
         if refetch_splits or not item.keeps_splits_of(stored):
             merge.needs_splits.append(activity_id)
+    quarantined: set[tuple[str | None, str]] = set()
     for bad in page.rejected:
         digest = payload_digest(bad.payload)
+        if (bad.activity_id, digest) in quarantined:
+            continue  # the same payload twice on this page
+        quarantined.add((bad.activity_id, digest))
         if bad.activity_id is not None:
             if known.get(bad.activity_id) == digest:
                 continue
