@@ -97,3 +97,8 @@ def _bounded_wait(seconds: float) -> float:
 
 class SmashRunUnavailable(SmashRunError):
     """SmashRun kept failing (5xx, timeouts, malformed bodies) after our retries."""
+
+    def __init__(self, message: str, *, cut_short: bool = False) -> None:
+        super().__init__(message)
+        self.cut_short = cut_short
+        """The time budget ended the retries early: the failure proves less."""

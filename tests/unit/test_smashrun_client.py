@@ -258,6 +258,7 @@ def test_5xx_that_persists_becomes_unavailable_after_capped_growing_backoff(
     assert route.call_count == 6
     assert sleeps == [1.0, 2.0, 4.0, 4.0, 4.0]
     assert TOKEN not in str(caught.value)
+    assert caught.value.cut_short is False
 
 
 def test_backoff_is_jittered_between_half_and_all_of_the_ceiling() -> None:
@@ -270,10 +271,12 @@ def test_backoff_is_jittered_between_half_and_all_of_the_ceiling() -> None:
 @respx.mock
 def test_a_backoff_that_would_pass_the_deadline_ends_the_retries_early(sleeps: Sleeps) -> None:
     route = respx.get(SEARCH).mock(return_value=httpx.Response(500))
-    with pytest.raises(SmashRunUnavailable):
+    with pytest.raises(SmashRunUnavailable) as caught:
         client_with(sleeps, deadline=Deadline(0.1)).search(None)
     assert route.call_count == 1
     assert sleeps == []
+    # and says so: a failure the budget cut short is not counted against a run
+    assert caught.value.cut_short is True
 
 
 @respx.mock

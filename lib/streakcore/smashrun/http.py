@@ -166,6 +166,7 @@ class SmashRunHttp:
 
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         failure = _Retryable("no attempt was made")
+        cut_short = False
         for attempt in range(self._retry.max_attempts):
             try:
                 return self._attempt(path, params)
@@ -179,13 +180,15 @@ class SmashRunHttp:
             elif delay > self._retry.max_retry_after_s:
                 raise SmashRunRateLimited(delay)
             if self._deadline is not None and not self._deadline.allows_wait(delay + MIN_ATTEMPT_S):
+                cut_short = True
                 break
             self._retry.sleep(delay)
         if failure.retry_after_s is not None:
             raise SmashRunRateLimited(failure.retry_after_s)
         raise SmashRunUnavailable(
             f"SmashRun kept failing on {path} ({failure.reason}); nothing was lost, the next "
-            "sync resumes from here"
+            "sync resumes from here",
+            cut_short=cut_short,
         )
 
     def _attempt(self, path: str, params: Mapping[str, str | int] | None) -> Any:

@@ -30,6 +30,7 @@ from streakcore.testing.athletes import Athlete, SyntheticRun
 from streakcore.testing.clock import TickingClock
 from streakcore.testing.faults import (
     ERROR_BODY,
+    NOT_A_LIST_BODY,
     Fault,
     FaultQueue,
     InjectedFault,
@@ -340,6 +341,8 @@ class FakeSmashRun:
             return _json_reply(fault, {"error": f"injected {fault}"}, **injected.headers)
         if fault == "error_body":
             return _json_reply(200, ERROR_BODY)
+        if fault == "not_a_list":
+            return _json_reply(200, NOT_A_LIST_BODY)
         if fault == "expired_token":
             return _unauthorised()
         return None

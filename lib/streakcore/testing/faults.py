@@ -12,7 +12,9 @@ from typing import Any, Literal, get_args
 from streakcore.errors import ConfigError
 from streakcore.testing.request_log import api_path
 
-FaultKind = Literal["slow", "malformed", "error_body", "unknown_enum", "expired_token"]
+FaultKind = Literal[
+    "slow", "malformed", "error_body", "unknown_enum", "expired_token", "not_a_list"
+]
 Fault = int | FaultKind
 """An HTTP status (e.g. 500, 502, 503, 404) or one of the named kinds."""
 
@@ -21,6 +23,8 @@ UNKNOWN_ENUM_VALUE = "hyperloop"
 """A value no SmashRun enum has ever had: a client must keep the run anyway."""
 ENUM_FIELDS = ("activityType", "howFelt", "terrain", "weatherType")
 ERROR_BODY = {"error": "An error has occurred. Please try again later."}
+NOT_A_LIST_BODY = {"splits": "unavailable"}
+"""Valid JSON, no error message, and not the list a list endpoint promises."""
 
 
 @dataclass
