@@ -40,6 +40,8 @@ CHECK_SYNC_BUDGET_S = 60.0
 """The evening check's sync: ample for a day's new runs, and it leaves most of the
 function's 300 s to the check and its alert even when SmashRun is slow."""
 
+AUTH_REFUSED_STATUS = 500
+"""A token SmashRun refuses, like any setup problem of the service (as http_errors maps it)."""
 UNKNOWN_WAIT_S = 60.0
 """The Retry-After of a rate-limited sync when no wait was given."""
 
@@ -89,6 +91,11 @@ def _request_id() -> str | None:
 def post_sync() -> Response[str]:
     run = _sync(budget_s=container().settings.api_sync_budget_s, trigger="api")
     body = run.body()
+    if run.needs_auth:
+        # The service's own setup needs a person (`streak auth --secret-id`), whatever the
+        # sync managed first: not SmashRun failing (502), not a wait (503), not the caller.
+        body["message"] = f"the sync needs SmashRun authorised again: {run.report.error}"
+        return _json(AUTH_REFUSED_STATUS, json.dumps(body))
     if run.failed:
         # The report says what went wrong; the status lets a client or a monitor see it.
         body["message"] = f"the sync failed: {run.report.error or 'see the logs'}"

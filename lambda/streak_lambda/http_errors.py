@@ -1,8 +1,10 @@
 """How each streakcore error answers over HTTP: status, message, headers.
 
 The messages of client-side problems (4xx) and of SmashRun's refusals are shown as they
-are: they say what to do. Storage and configuration failures (5xx) answer with their kind
-and the request id only; the details go to the log, not to a public endpoint.
+are: they say what to do. A token SmashRun refuses is 500, like any setup problem of the
+service (someone must run `streak auth`), but with its message. Other storage and
+configuration failures (5xx) answer with their kind and the request id only; the details
+go to the log, not to a public endpoint.
 """
 
 from __future__ import annotations
@@ -44,7 +46,9 @@ def http_error_for(exc: StreakError) -> HttpError:
     if isinstance(exc, SmashRunRateLimited):
         return HttpError(503, str(exc), {"Retry-After": retry_after_header(exc.retry_after)})
     if isinstance(exc, SmashRunAuthError):
-        return HttpError(502, str(exc))
+        # The service's SmashRun authorisation is part of its setup, like its settings
+        # (500 below); unlike them, the message says what to do and holds no secret.
+        return HttpError(500, str(exc))
     if isinstance(exc, SmashRunError):
         return HttpError(502, f"SmashRun failed: {exc}")
     if isinstance(exc, BlobStoreError):

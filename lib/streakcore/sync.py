@@ -37,6 +37,7 @@ from pydantic import BaseModel, ValidationError
 
 from streakcore.domain.models import SplitUnit
 from streakcore.errors import (
+    SmashRunAuthError,
     SmashRunError,
     SmashRunNotFound,
     SmashRunRateLimited,
@@ -83,6 +84,17 @@ class SyncStatus(StrEnum):
     FAILED = "failed"
 
 
+class SyncErrorKind(StrEnum):
+    """What stopped a sync, for callers that act on it (exit codes, HTTP statuses)."""
+
+    AUTH = "auth"
+    """SmashRun refused the credentials: a person must run `streak auth`."""
+    RATE_LIMITED = "rate_limited"
+    SMASHRUN = "smashrun"
+    """SmashRun kept failing, or answered what we cannot use."""
+    OTHER = "other"
+
+
 class SyncReport(BaseModel):
     """What one sync did. `POST /sync` returns it; `streak sync --json` prints it."""
 
@@ -96,6 +108,7 @@ class SyncReport(BaseModel):
     """Activities still waiting for their splits."""
     duration_s: float = 0.0
     error: str | None = None
+    error_kind: SyncErrorKind | None = None
     warnings: list[str] = []
 
 
@@ -198,6 +211,7 @@ class _Sync:
             backlog=len(self.checkpoint.backlog),
             duration_s=round(time.monotonic() - started, 3),
             error=str(error) if error is not None else None,
+            error_kind=_kind_of(error),
             warnings=self.tally.warnings,
         )
         self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
@@ -514,6 +528,18 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         )
         for a in store.activities(ids=wanted)
     }
+
+
+def _kind_of(error: StreakError | None) -> SyncErrorKind | None:
+    if error is None:
+        return None
+    if isinstance(error, SmashRunAuthError):
+        return SyncErrorKind.AUTH
+    if isinstance(error, SmashRunRateLimited):
+        return SyncErrorKind.RATE_LIMITED
+    if isinstance(error, SmashRunError):
+        return SyncErrorKind.SMASHRUN
+    return SyncErrorKind.OTHER
 
 
 def _iso(value: datetime) -> str:
