@@ -271,9 +271,9 @@ class _Sync:
         up on the runs at `MAX_SPLIT_ATTEMPTS`, and stop on any failure left."""
         failures = fetcher.take_failures()
         suspects = {outcome_id(f): f for f in failures if may_be_the_runs_own(f.error)}
-        given_up: set[str] = set()
+        given_up: list[str] = []
         if suspects and self._others_answered(set(suspects)):
-            given_up = set(self.checkpoint.count_split_failures(suspects))
+            given_up = self.checkpoint.count_split_failures(suspects)
             self._give_up_on_splits([suspects[i] for i in given_up])
         left = [f for f in failures if outcome_id(f) not in given_up]
         if left:
@@ -302,8 +302,8 @@ class _Sync:
         return True
 
     def _give_up_on_splits(self, failures: Sequence[Failed]) -> None:
-        """Store the runs without splits and quarantine what failed, with the checkpoint
-        that counted the failures (also when no run reached the bound)."""
+        """Store the runs without splits and quarantine what failed, in one batch with the
+        checkpoint that counted the failures (written also when `failures` is empty)."""
         rows = [
             StoredActivity(f.row.activity, f.row.fingerprint, f.row.payload, []) for f in failures
         ]
