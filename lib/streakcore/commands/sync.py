@@ -71,7 +71,7 @@ def register(subparsers: Subparsers) -> None:
         "--full",
         action="store_true",
         help="search every run again, not only those changed since the last sync "
-        "(unchanged runs keep their splits)",
+        "(unchanged runs keep their splits), and ask again for the splits given up on",
     )
     parser.add_argument(
         "--refetch-splits",
