@@ -64,6 +64,13 @@ class SyncRun:
         return str(self.report.status) == FAILED_STATUS
 
     @property
+    def needs_auth(self) -> bool:
+        """SmashRun refused the credentials: someone must run `streak auth` again."""
+        from streakcore.sync import SyncErrorKind
+
+        return self.report.error_kind == SyncErrorKind.AUTH
+
+    @property
     def runs_synced(self) -> int:
         return self.report.runs_synced
 

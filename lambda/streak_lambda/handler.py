@@ -13,7 +13,6 @@ the composition root and the routes import what a request needs when it first ne
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 import warnings
@@ -29,7 +28,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from streak_lambda.composition import container
 from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
-from streak_lambda.http_errors import http_error_for
+from streak_lambda.http_errors import http_error_for, retry_after_header
 from streakcore.errors import ConfigError, SmashRunRateLimited, StoreNotFound, StreakError
 
 if TYPE_CHECKING:
@@ -40,6 +39,11 @@ STATS_CACHE_CONTROL = "no-store"
 CHECK_SYNC_BUDGET_S = 60.0
 """The evening check's sync: ample for a day's new runs, and it leaves most of the
 function's 300 s to the check and its alert even when SmashRun is slow."""
+
+AUTH_REFUSED_STATUS = 500
+"""A token SmashRun refuses, like any setup problem of the service (as http_errors maps it)."""
+UNKNOWN_WAIT_S = 60.0
+"""The Retry-After of a rate-limited sync when no wait was given."""
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "streakcore")
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "streakcore")
@@ -87,13 +91,18 @@ def _request_id() -> str | None:
 def post_sync() -> Response[str]:
     run = _sync(budget_s=container().settings.api_sync_budget_s, trigger="api")
     body = run.body()
+    if run.needs_auth:
+        # The service's own setup needs a person (`streak auth --secret-id`), whatever the
+        # sync managed first: not SmashRun failing (502), not a wait (503), not the caller.
+        body["message"] = f"the sync needs SmashRun authorised again: {run.report.error}"
+        return _json(AUTH_REFUSED_STATUS, json.dumps(body))
     if run.failed:
         # The report says what went wrong; the status lets a client or a monitor see it.
         body["message"] = f"the sync failed: {run.report.error or 'see the logs'}"
         if run.rate_limited:
             # Nothing was wrong but the timing: say when to come back, as SmashRun did.
-            wait_s = math.ceil(run.retry_after_s or 60)
-            return _json(503, json.dumps(body), {"Retry-After": str(wait_s)})
+            wait = retry_after_header(run.retry_after_s or UNKNOWN_WAIT_S)
+            return _json(503, json.dumps(body), {"Retry-After": wait})
         return _json(502, json.dumps(body))
     return _json(200, json.dumps(body))
 

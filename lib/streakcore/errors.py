@@ -6,6 +6,13 @@ port, and every error says what the caller (or the runner at the terminal) can d
 
 from __future__ import annotations
 
+import math
+
+MAX_RETRY_AFTER_S = 3600.0
+"""The longest wait a rate limit is taken to ask for. SmashRun's limits are hourly, so no
+window takes longer to reopen; a longer (or infinite) Retry-After is a broken header, and
+nothing waits that long anyway: the sync stops, and the next one tries again."""
+
 
 class StreakError(Exception):
     """Root of every error streakcore raises on purpose."""
@@ -74,11 +81,24 @@ class SmashRunRateLimited(SmashRunError):
     """SmashRun (or our own request budget) says: not now; try again after `retry_after` s."""
 
     def __init__(self, retry_after: float, message: str | None = None) -> None:
-        self.retry_after = retry_after
+        # Finite and within the hour whatever the header said: callers add it to clocks,
+        # round it and send it on as our own Retry-After.
+        self.retry_after = _bounded_wait(retry_after)
         super().__init__(
-            message or f"SmashRun rate limit reached; try again in {retry_after:.0f} s."
+            message or f"SmashRun rate limit reached; try again in {self.retry_after:.0f} s."
         )
+
+
+def _bounded_wait(seconds: float) -> float:
+    if math.isnan(seconds):
+        return MAX_RETRY_AFTER_S
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 class SmashRunUnavailable(SmashRunError):
     """SmashRun kept failing (5xx, timeouts, malformed bodies) after our retries."""
+
+    def __init__(self, message: str, *, cut_short: bool = False) -> None:
+        super().__init__(message)
+        self.cut_short = cut_short
+        """The time budget ended the retries early: the failure proves less."""

@@ -36,11 +36,19 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 
 from streakcore.domain.models import SplitUnit
-from streakcore.errors import SmashRunNotFound, SmashRunRateLimited, StoreError, StreakError
+from streakcore.errors import (
+    SmashRunAuthError,
+    SmashRunError,
+    SmashRunNotFound,
+    SmashRunRateLimited,
+    StoreError,
+    StreakError,
+)
 from streakcore.ports import ActivitySource, Deadline, RequestLedger, SearchPage
 from streakcore.stats_query import LAST_SYNC_KEY
 from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 from streakcore.sync_plan import (
+    MAX_SPLIT_ATTEMPTS,
     SWEEP_SAMPLE,
     Checkpoint,
     PageMerge,
@@ -50,7 +58,16 @@ from streakcore.sync_plan import (
     payload_digest,
     plan_sweep,
 )
-from streakcore.sync_splits import Failed, Fetched, Gone, SplitFetcher, outcome_id, rows_to_store
+from streakcore.sync_splits import (
+    Failed,
+    Fetched,
+    Gone,
+    SplitFetcher,
+    given_up_record,
+    may_be_the_runs_own,
+    outcome_id,
+    rows_to_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +84,17 @@ class SyncStatus(StrEnum):
     FAILED = "failed"
 
 
+class SyncErrorKind(StrEnum):
+    """What stopped a sync, for callers that act on it (exit codes, HTTP statuses)."""
+
+    AUTH = "auth"
+    """SmashRun refused the credentials: a person must run `streak auth`."""
+    RATE_LIMITED = "rate_limited"
+    SMASHRUN = "smashrun"
+    """SmashRun kept failing, or answered what we cannot use."""
+    OTHER = "other"
+
+
 class SyncReport(BaseModel):
     """What one sync did. `POST /sync` returns it; `streak sync --json` prints it."""
 
@@ -80,6 +108,7 @@ class SyncReport(BaseModel):
     """Activities still waiting for their splits."""
     duration_s: float = 0.0
     error: str | None = None
+    error_kind: SyncErrorKind | None = None
     warnings: list[str] = []
 
 
@@ -139,6 +168,9 @@ class _Sync:
         self.progress = progress
         self.tally = _Tally()
         self.checkpoint = Checkpoint()
+        self._splits_answered = 0
+        """Runs whose splits SmashRun answered in this sync: a run whose splits fail
+        beside them may be at fault itself."""
 
     # -- running -------------------------------------------------------------------------------
 
@@ -179,6 +211,7 @@ class _Sync:
             backlog=len(self.checkpoint.backlog),
             duration_s=round(time.monotonic() - started, 3),
             error=str(error) if error is not None else None,
+            error_kind=_kind_of(error),
             warnings=self.tally.warnings,
         )
         self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
@@ -207,6 +240,8 @@ class _Sync:
             units=self.options.split_units,
             batch_size=self.options.batch_size,
         )
+        if self.options.full:
+            cp.retry_given_up()
         try:
             if cp.backlog:
                 self._check_time()
@@ -215,12 +250,12 @@ class _Sync:
                 fetcher.submit(rows[i] for i in cp.backlog)
             self._search_phase(fetcher)
             fetcher.collect(wait=True)
-            self._raise_split_failure(fetcher)
+            self._settle_split_failures(fetcher)
             if cp.sweep_ready():
                 self._sweep_phase(fetcher, pool)
                 # Runs the sweep found that the search had not shown us still need splits.
                 fetcher.collect(wait=True)
-                self._raise_split_failure(fetcher)
+                self._settle_split_failures(fetcher)
         except StoreError:
             fetcher.abandon()
             raise
@@ -230,10 +265,56 @@ class _Sync:
             fetcher.collect(wait=True, after_error=True)
             raise
 
-    def _raise_split_failure(self, fetcher: SplitFetcher) -> None:
-        if fetcher.first_error is not None:
-            raise fetcher.first_error
+    def _settle_split_failures(self, fetcher: SplitFetcher) -> None:
+        """Count this sync's failed splits against their runs, if SmashRun answered the
+        splits of other runs (else the fault is SmashRun's, and nothing is counted); give
+        up on the runs at `MAX_SPLIT_ATTEMPTS`, and stop on any failure left."""
+        failures = fetcher.take_failures()
+        suspects = {outcome_id(f): f for f in failures if may_be_the_runs_own(f.error)}
+        given_up: list[str] = []
+        if suspects and self._others_answered(set(suspects)):
+            given_up = self.checkpoint.count_split_failures(suspects)
+            self._give_up_on_splits([suspects[i] for i in given_up])
+        left = [f for f in failures if outcome_id(f) not in given_up]
+        if left:
+            raise left[0].error
         self._check_time()
+
+    def _others_answered(self, suspects: set[str]) -> bool:
+        """Whether SmashRun answered the splits of another run in this sync. When no other
+        run was asked for, one stored run's splits are (one request): a SmashRun that fails
+        them too is having an outage, which must not cost any run its splits."""
+        if self._splits_answered:
+            return True
+        cp = self.checkpoint
+        waiting = suspects | set(cp.backlog) | set(cp.splits_given_up)
+        controls = [i for i in self.store.live_ids() if i not in waiting]
+        if not controls or self.out_of_time():
+            return False
+        # The newest upload (SmashRun numbers runs as they arrive) is the likeliest to be
+        # like the runs now failing.
+        control = max(controls, key=lambda i: (len(i), i))
+        try:
+            self.source.splits(control, self.options.split_units[0])
+        except SmashRunError:
+            return False
+        self.tally.answers += 1
+        return True
+
+    def _give_up_on_splits(self, failures: Sequence[Failed]) -> None:
+        """Store the runs without splits and quarantine what failed, in one batch with the
+        checkpoint that counted the failures (written also when `failures` is empty)."""
+        rows = [
+            StoredActivity(f.row.activity, f.row.fingerprint, f.row.payload, []) for f in failures
+        ]
+        records = [given_up_record(f, MAX_SPLIT_ATTEMPTS) for f in failures]
+        self._apply(Batch(activities=rows, quarantined=records))
+        for failure in failures:
+            self.tally.warnings.append(
+                f"gave up on the splits of run {outcome_id(failure)} after they failed in "
+                f"{MAX_SPLIT_ATTEMPTS} syncs; the run is kept without them and the failure "
+                "quarantined (`streak sync --full` asks again)"
+            )
 
     def out_of_time(self) -> bool:
         # Whatever the budget, one batch gets done: a run that commits nothing would leave
@@ -282,6 +363,7 @@ class _Sync:
     def apply_splits(self, outcomes: Sequence[Fetched | Gone], failures: Sequence[Failed]) -> None:
         rows, quarantined = rows_to_store(outcomes)
         self.tally.answers += len(outcomes)
+        self._splits_answered += len(outcomes)
         self.checkpoint.settle_splits(
             finished={outcome_id(o) for o in outcomes},
             failed={outcome_id(f) for f in failures},
@@ -446,6 +528,18 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         )
         for a in store.activities(ids=wanted)
     }
+
+
+def _kind_of(error: StreakError | None) -> SyncErrorKind | None:
+    if error is None:
+        return None
+    if isinstance(error, SmashRunAuthError):
+        return SyncErrorKind.AUTH
+    if isinstance(error, SmashRunRateLimited):
+        return SyncErrorKind.RATE_LIMITED
+    if isinstance(error, SmashRunError):
+        return SyncErrorKind.SMASHRUN
+    return SyncErrorKind.OTHER
 
 
 def _iso(value: datetime) -> str:

@@ -7,7 +7,7 @@ and applies what they decide.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +22,13 @@ SEARCH_INTERVAL_WHILE_BEHIND = timedelta(hours=1)
 """While a backlog drains, look for new runs at most this often (each look is a request)."""
 SWEEP_SAMPLE = 3
 """Deletions confirmed first when a sweep says surprisingly many runs are gone."""
+MAX_SPLIT_ATTEMPTS = 3
+"""Syncs in which a run's splits may fail, while SmashRun answered other runs' splits,
+before they are given up on (quarantined; `--full` asks again). Each of those syncs
+already retried the request (`RetryPolicy`), and the schedule syncs twice a day: three is
+a day or more of one run failing alone, which a flaky SmashRun does not do by chance. The
+run itself stays stored and counts for the streak meanwhile; what waits on it is the
+deletion sweep and a `success` status, which one bad payload must not hold up for long."""
 
 
 class SearchPass(BaseModel):
@@ -81,6 +88,10 @@ class Checkpoint(BaseModel):
     rejected: dict[str, str] = {}
     """Id -> digest of the payload we quarantined for it: the same payload is not
     quarantined twice, and the sweep does not fetch it again."""
+    split_failures: dict[str, int] = {}
+    """Id -> syncs in which the run's splits failed while other runs' splits came back."""
+    splits_given_up: list[str] = []
+    """Runs stored without splits after `MAX_SPLIT_ATTEMPTS`: a full sync asks again."""
 
     def caught_up(self) -> bool:
         idle = self.search is None and self.sweep is None
@@ -116,10 +127,36 @@ class Checkpoint(BaseModel):
         failing = failed - finished
         kept = [i for i in self.backlog if i not in finished and i not in failing]
         self.backlog = kept + [i for i in self.backlog if i in failing]
+        self.split_failures = {i: n for i, n in self.split_failures.items() if i not in finished}
+
+    def count_split_failures(self, ids: Iterable[str]) -> list[str]:
+        """One more failed sync for each of `ids`; returns those now at the bound, which
+        leave the backlog for `splits_given_up`."""
+        given_up: list[str] = []
+        for activity_id in dict.fromkeys(ids):
+            attempts = self.split_failures.get(activity_id, 0) + 1
+            if attempts < MAX_SPLIT_ATTEMPTS:
+                self.split_failures[activity_id] = attempts
+                continue
+            self.split_failures.pop(activity_id, None)
+            given_up.append(activity_id)
+        if given_up:
+            out = set(given_up)
+            self.backlog = [i for i in self.backlog if i not in out]
+            self.splits_given_up = list(dict.fromkeys([*self.splits_given_up, *given_up]))
+        return given_up
+
+    def retry_given_up(self) -> None:
+        """A full sync: the runs whose splits were given up on join the backlog again."""
+        if self.splits_given_up:
+            self.backlog = list(dict.fromkeys([*self.backlog, *self.splits_given_up]))
+            self.splits_given_up = []
 
     def forget(self, ids: Sequence[str]) -> None:
         gone = set(ids)
         self.backlog = [i for i in self.backlog if i not in gone]
+        self.splits_given_up = [i for i in self.splits_given_up if i not in gone]
+        self.split_failures = {i: n for i, n in self.split_failures.items() if i not in gone}
 
     def sweep_ready(self) -> bool:
         """A sweep runs only once the search has finished and every backlog run has splits."""
@@ -166,8 +203,11 @@ def merge_page(
     payload already quarantined (`rejected`: id -> digest) is not quarantined again."""
     known = rejected or {}
     merge = PageMerge()
-    for item in page.accepted:
-        activity_id = item.activity.activity_id
+    # An id twice on one page (SmashRun's paging shifting under an upload) is taken once,
+    # in its later copy: the same result as if the copies had come on separate pages,
+    # where the later one is applied last.
+    latest = {item.activity.activity_id: item for item in page.accepted}
+    for activity_id, item in latest.items():
         merge.accepted_ids.append(activity_id)
         stored = fingerprints.get(activity_id)
         if stored == item.fingerprint and not refetch_splits:
@@ -175,8 +215,12 @@ def merge_page(
         merge.upserts.append(StoredActivity(item.activity, item.fingerprint, item.payload, None))
         if refetch_splits or not item.keeps_splits_of(stored):
             merge.needs_splits.append(activity_id)
+    quarantined: set[tuple[str | None, str]] = set()
     for bad in page.rejected:
         digest = payload_digest(bad.payload)
+        if (bad.activity_id, digest) in quarantined:
+            continue  # the same payload twice on this page
+        quarantined.add((bad.activity_id, digest))
         if bad.activity_id is not None:
             if known.get(bad.activity_id) == digest:
                 continue

@@ -7,6 +7,7 @@ to the sync on the main thread only: DuckDB is written from one thread.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,7 @@ from streakcore.errors import (
     SmashRunError,
     SmashRunNotFound,
     SmashRunRateLimited,
+    SmashRunUnavailable,
     StreakError,
 )
 from streakcore.ports import ActivitySource, RejectedPayload
@@ -62,6 +64,37 @@ Outcome = Fetched | Skipped | Gone | Failed
 
 def outcome_id(outcome: Outcome) -> str:
     return outcome.row.activity.activity_id
+
+
+def may_be_the_runs_own(error: SmashRunError) -> bool:
+    """Whether a failed splits request may say something about the run itself. A rate limit
+    or a refused token says nothing about it, nor do retries the time budget cut short."""
+    if isinstance(error, SmashRunRateLimited | SmashRunAuthError):
+        return False
+    return not (isinstance(error, SmashRunUnavailable) and error.cut_short)
+
+
+def given_up_record(failure: Failed, failed_syncs: int) -> QuarantinedPayload:
+    """The quarantine row of a run whose splits were given up on: there is no payload to
+    keep, so it records what failed instead."""
+    activity_id = outcome_id(failure)
+    return QuarantinedPayload(
+        source=f"activities/{activity_id}/splits",
+        reason=(
+            f"its splits failed in {failed_syncs} syncs while SmashRun answered for other "
+            "runs; the run is stored without splits until `streak sync --full` asks again "
+            f"(last error: {failure.error})"
+        ),
+        payload=json.dumps(
+            {
+                "activity_id": activity_id,
+                "failed_syncs": failed_syncs,
+                "last_error": str(failure.error),
+            },
+            sort_keys=True,
+        ),
+        activity_id=activity_id,
+    )
 
 
 def rows_to_store(
@@ -115,8 +148,9 @@ class SplitFetcher:
         self._queue: deque[Future[Outcome]] = deque()
         self._latest: dict[str, StoredActivity] = {}
         self._ready: list[Fetched | Gone] = []
-        self._failures: list[Failed] = []
-        self.first_error: SmashRunError | None = None
+        self._unflushed_failures: list[Failed] = []
+        self._failed: list[Failed] = []
+        self._failed_in_sync = 0
         self.done = 0
 
     def submit(self, rows: Iterable[StoredActivity]) -> None:
@@ -162,7 +196,7 @@ class SplitFetcher:
             if outcome.row is not self._latest[outcome_id(outcome)]:
                 continue  # superseded: the run was edited meanwhile and is fetched again
             if isinstance(outcome, Failed):
-                self._failed(outcome)
+                self._note_failure(outcome)
             elif isinstance(outcome, Fetched | Gone):
                 self._ready.append(outcome)
                 self.done += 1
@@ -171,19 +205,26 @@ class SplitFetcher:
         if wait:
             self.flush()
 
-    def _failed(self, failure: Failed) -> None:
-        self._failures.append(failure)
-        self.first_error = self.first_error or failure.error
+    def _note_failure(self, failure: Failed) -> None:
+        self._unflushed_failures.append(failure)
+        self._failed.append(failure)
+        self._failed_in_sync += 1
         stops_all = isinstance(failure.error, SmashRunRateLimited | SmashRunAuthError)
-        if stops_all or len(self._failures) >= MAX_SPLIT_FAILURES:
+        if stops_all or self._failed_in_sync >= MAX_SPLIT_FAILURES:
             self.stop.set()
+
+    def take_failures(self) -> list[Failed]:
+        """The failures collected since the last call, for the sync to judge."""
+        failed, self._failed = self._failed, []
+        return failed
 
     def flush(self) -> None:
         # Checked again here: the search may have stored a newer summary since collecting.
         ready = [o for o in self._ready if o.row is self._latest[outcome_id(o)]]
+        failures, self._unflushed_failures = self._unflushed_failures, []
         self._ready = []
-        if ready or self._failures:
-            self._sink.apply_splits(ready, self._failures)
+        if ready or failures:
+            self._sink.apply_splits(ready, failures)
         self._sink.report_splits_progress(self.done)
 
     def abandon(self) -> None:

@@ -354,6 +354,24 @@ def test_an_error_body_fault_sends_200_with_an_error_object_instead_of_data(
     assert set(body) == {"error"}
 
 
+def test_a_not_a_list_fault_sends_200_with_an_object_that_is_no_error_either(
+    api: httpx.Client, fake: FakeSmashRun, athlete: Athlete
+) -> None:
+    fake.inject(f"/my/activities/{athlete.runs[-1].activity_id}/splits/*", "not_a_list")
+    body = api.get(f"/my/activities/{athlete.runs[-1].activity_id}/splits/mi").json()
+    assert isinstance(body, dict)
+    assert not {"error", "message"} & set(body)
+
+
+def test_an_injected_status_carries_the_headers_it_was_given(
+    api: httpx.Client, fake: FakeSmashRun
+) -> None:
+    fake.inject("/my/activities/search", 429, headers={"Retry-After": "inf"})
+    response = api.get("/my/activities/search")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "inf"
+
+
 def test_an_unknown_enum_fault_changes_only_the_enum_fields(
     api: httpx.Client, fake: FakeSmashRun, athlete: Athlete
 ) -> None:

@@ -475,7 +475,7 @@ def test_a_sync_that_runs_into_the_rate_limit_is_partial_and_counted(
     assert "SyncFailures" not in metrics
 
 
-def test_a_sync_smashrun_refuses_answers_502_and_turns_health_degraded(
+def test_a_sync_smashrun_refuses_answers_500_saying_to_reauthorise_and_turns_health_degraded(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # given a container whose SmashRun token is refused
@@ -486,17 +486,20 @@ def test_a_sync_smashrun_refuses_answers_502_and_turns_health_degraded(
     # when a sync is asked for
     status, _, body = call(api("POST", "/sync"))
 
-    # then the answer says it failed and why; the failure is counted; /health sees it
-    assert status == 502
+    # then the service's own setup is at fault (not SmashRun being down, not the caller):
+    # the answer says what to do; the failure is counted; /health sees it
+    assert status == 500
     assert body["status"] == "failed"
+    assert body["error_kind"] == "auth"
     assert "streak auth" in body["message"]
+    assert "revoked-token-value" not in json.dumps(body)
     assert _emf(capsys.readouterr().out)["SyncFailures"] == 1
     world.container(bucket)
     _, _, health = call(api("GET", "/health", key=None))
     assert health["status"] == "degraded"
 
 
-def test_a_sync_without_any_smashrun_credentials_answers_502_and_turns_health_degraded(
+def test_a_sync_without_any_smashrun_credentials_answers_500_and_turns_health_degraded(
     world: World,
 ) -> None:
     # given a deployment where nobody has authorised SmashRun yet
@@ -507,11 +510,30 @@ def test_a_sync_without_any_smashrun_credentials_answers_502_and_turns_health_de
     status, _, body = call(api("POST", "/sync"))
 
     # then it says how to authorise, and /health reports the failure
-    assert status == 502
+    assert status == 500
     assert "streak auth" in body["message"]
     world.container(bucket)
     _, _, health = call(api("GET", "/health", key=None))
     assert health["status"] == "degraded"
+
+
+def test_a_token_refused_halfway_through_a_sync_answers_500_with_the_progress_kept(
+    world: World,
+) -> None:
+    # given a token SmashRun starts refusing once the search is done
+    world.container(_fresh_bucket("api-sync-refused-halfway"))
+    world.fake.inject("/my/activities/*/splits/*", "expired_token", times=10_000)
+    try:
+        # when a sync is asked for
+        status, _, body = call(api("POST", "/sync"))
+    finally:
+        world.fake.clear_faults()
+
+    # then what it found is stored, and the answer says the setup needs a person
+    assert status == 500
+    assert (body["status"], body["error_kind"]) == ("partial", "auth")
+    assert body["runs_synced"] > 0
+    assert "streak auth" in body["message"]
 
 
 def test_a_sync_rate_limited_before_any_progress_answers_503_with_retry_after(
@@ -534,6 +556,37 @@ def test_a_sync_rate_limited_before_any_progress_answers_503_with_retry_after(
     assert body["status"] == "failed"
     assert "rate limit" in body["message"].lower()
     assert _emf(capsys.readouterr().out)["RateLimited"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "retry_after"),
+    [
+        ("inf", "inf"),
+        ("overflow", "1e400"),
+        ("huge", "99999999999999"),
+        ("negative", "-5"),
+        ("nan", "nan"),
+        ("year-9999", "Fri, 31 Dec 9999 23:59:59 GMT"),
+    ],
+)
+def test_a_sync_told_to_wait_an_absurd_time_answers_503_with_a_retry_after_within_the_hour(
+    world: World, name: str, retry_after: str
+) -> None:
+    # given a SmashRun that answers every search with 429 and a Retry-After no one can use
+    world.container(_fresh_bucket(f"api-sync-429-{name}"))
+    world.fake.inject("/my/activities/search*", 429, times=10, headers={"Retry-After": retry_after})
+    try:
+        # when a sync is asked for
+        status, headers, body = call(api("POST", "/sync"))
+    finally:
+        world.fake.clear_faults()
+
+    # then the client is told to come back within the hour, in whole seconds, not a 500
+    assert status == 503
+    assert headers["retry-after"].isdigit()
+    assert 1 <= int(headers["retry-after"]) <= 3600
+    assert body["status"] == "failed"
+    assert "rate limit" in body["message"].lower()
 
 
 # -- GET /stats ----------------------------------------------------------------------------------

@@ -162,3 +162,42 @@ def test_a_backfill_stopped_by_smashruns_rate_limit_is_not_a_failure(
     assert report["backlog"] > 0
     assert "rate limit" in (report["error"] or "").lower()
     assert code == 0
+
+
+def test_sync_with_a_token_smashrun_refuses_exits_2_saying_to_run_streak_auth(
+    fake: FakeSmashRun,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given a user-level token SmashRun no longer accepts
+    monkeypatch.setenv("STREAK_SMASHRUN_ACCESS_TOKEN", "revoked-token-value")
+    # when the runner syncs
+    code = main(["sync", "--db", str(tmp_path / "runs.duckdb")])
+    err = capsys.readouterr().err
+    # then it is a setup step, said in one line that names it, without the token
+    assert code == 2
+    assert err.startswith("streak: error: ")
+    assert "run `streak auth`" in err.lower()
+    assert len(err.strip().splitlines()) == 1
+    assert "revoked-token-value" not in err
+
+
+def test_a_token_refused_halfway_keeps_the_progress_and_still_exits_2(
+    fake: FakeSmashRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a token SmashRun starts refusing once the search is done
+    fake.inject("/my/activities/*/splits/*", "expired_token", times=10_000)
+    db = tmp_path / "runs.duckdb"
+    # when the runner syncs
+    code = main(["sync", "--db", str(db), "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    # then the runs found are kept, and the exit code says the runner must act
+    assert code == 2
+    assert report["status"] == "partial"
+    assert report["error_kind"] == "auth"
+    assert report["runs_synced"] > 0
+    assert "run `streak auth`" in captured.err.lower()
+    with RunStore.open(db, read_only=True) as store:
+        assert len(store.live_ids()) == report["runs_synced"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, timedelta
 from typing import Any
 
@@ -212,6 +213,38 @@ def test_a_payload_we_cannot_convert_is_rejected_with_its_id_and_a_reason(
     assert json.loads(bad.payload)["activityId"] == 4000123
 
 
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        pytest.param({"distance": 1e306}, "distance_m", id="finite in km, infinite in metres"),
+        pytest.param({"distance": 1.7e305}, "distance_m", id="just short of overflowing"),
+        pytest.param({"distance": 1000.001}, "distance_m", id="over 1,000 km"),
+        pytest.param({"distance": 1e-320}, None, id="a denormal distance is a tiny run"),
+        pytest.param({"duration": 1e308}, "duration_s", id="a duration of 1e308 s"),
+        pytest.param({"duration": 864_001}, "duration_s", id="over 10 days"),
+        pytest.param({"duration": -0.5}, "duration_s", id="a negative duration"),
+        pytest.param({"startDateTimeLocal": "0001-01-01T00:00:00+05:00"}, "year", id="year 1"),
+        pytest.param({"startDateTimeLocal": "9999-12-31T23:59:59-12:00"}, "year", id="year 9999"),
+        pytest.param({"startDateTimeLocal": "1899-12-31T23:59:59+00:00"}, "year", id="1899"),
+        pytest.param({"startDateTimeLocal": "2201-01-01T00:00:00+00:00"}, "year", id="2201"),
+        pytest.param({"startDateTimeLocal": "1900-01-01T00:00:00+00:00"}, None, id="1900"),
+        pytest.param({"startDateTimeLocal": "2200-12-31T23:59:59-12:00"}, None, id="2200"),
+        pytest.param({"distance": 1000.0, "duration": 864_000}, None, id="at both limits"),
+    ],
+)
+def test_values_are_checked_in_the_units_we_store_and_an_impossible_run_is_rejected(
+    change: dict[str, Any], reason: str | None
+) -> None:
+    parsed = parse_activity({**ITEM, **change}, "activities/search")
+    if reason is None:
+        assert isinstance(parsed, SourceActivity), parsed
+        assert math.isfinite(parsed.activity.distance_m)
+        return
+    assert isinstance(parsed, RejectedPayload)
+    assert reason in parsed.reason
+    assert parsed.activity_id == "4000123"
+
+
 def test_a_payload_without_an_id_is_rejected_without_one() -> None:
     bad = rejected({k: v for k, v in ITEM.items() if k != "activityId"})
     assert bad.activity_id is None
@@ -310,6 +343,24 @@ def test_splits_we_cannot_use_are_rejected_with_the_activity_and_a_reason(
     assert result.rejected.activity_id == "4000123"
     assert reason in result.rejected.reason
     assert json.loads(result.rejected.payload) == rows
+
+
+@pytest.mark.parametrize(
+    ("rows", "reason"),
+    [
+        pytest.param([{"distance": 1e306, "seconds": 300.0}], "distance_m", id="1e306 mi"),
+        pytest.param([{"distance": 700.0, "seconds": 300.0}], "distance_m", id="over 1,000 km"),
+        pytest.param([{"distance": 1.0, "seconds": 1e308}], "elapsed_s", id="1e308 s"),
+        pytest.param([{"distance": 1.0, "seconds": 864_001}], "elapsed_s", id="over 10 days"),
+    ],
+)
+def test_a_split_that_is_impossible_in_metres_and_seconds_is_rejected(
+    rows: list[Any], reason: str
+) -> None:
+    result = parse_splits("4000123", "mi", rows, "splits/mi")
+    assert list(result.splits) == []
+    assert result.rejected is not None
+    assert reason in result.rejected.reason
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,8 @@ def register(subparsers: Subparsers) -> None:
         f"Exit codes: {EXIT_OK} done, or stopped early by the time budget or a rate limit "
         f"with its progress kept (status partial), {EXIT_FAILED} the sync failed "
         "(SmashRun or S3 trouble, another sync kept replacing the database, the file in use), "
-        f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database).",
+        f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database, "
+        "no SmashRun credentials or a token SmashRun refuses: run `streak auth`).",
     )
     add_db_arg(parser)
     add_json_arg(parser, instead_of="the summary")
@@ -70,7 +71,7 @@ def register(subparsers: Subparsers) -> None:
         "--full",
         action="store_true",
         help="search every run again, not only those changed since the last sync "
-        "(unchanged runs keep their splits)",
+        "(unchanged runs keep their splits), and ask again for the splits given up on",
     )
     parser.add_argument(
         "--refetch-splits",
@@ -98,15 +99,28 @@ def run_sync(args: argparse.Namespace) -> int:
     )
     with _progress_for(show=not args.json and sys.stdout.isatty()) as progress:
         result = sync_database(settings, budget_s=budget_s, options=options, progress=progress)
+    code = exit_code(result.report)
     if args.json:
         print(json.dumps(result.body(), indent=2))
+        if code != EXIT_OK and result.report.error is not None:
+            print(f"streak: error: {result.report.error}", file=sys.stderr)
     else:
         print_report(result.report)
         if written := written_line(result):
             print(written)
+    return code
+
+
+def exit_code(report: SyncReport) -> int:
+    from streakcore.sync import SyncErrorKind
+
+    # A refused token is a setup step for the runner (`streak auth`), like missing
+    # credentials, even when the sync got somewhere first (its progress is kept).
+    if report.error_kind == SyncErrorKind.AUTH:
+        return EXIT_USAGE
     # `partial` (stopped by the time budget or SmashRun's rate limit, progress kept) is a
     # normal step of a long backfill, not a failure a cron job should shout about.
-    return EXIT_FAILED if result.report.status == "failed" else EXIT_OK
+    return EXIT_FAILED if report.status == "failed" else EXIT_OK
 
 
 def run_incremental(settings: Settings) -> str:
@@ -265,7 +279,7 @@ def print_report(report: SyncReport) -> None:
     for warning in report.warnings:
         print(f"warning: {warning}")
     if report.error is not None:
-        print(f"error: {report.error}", file=sys.stderr)
+        print(f"streak: error: {report.error}", file=sys.stderr)
 
 
 class _RichProgress:

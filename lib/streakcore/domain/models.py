@@ -9,16 +9,33 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SplitUnit = Literal["mi", "km"]
 
+MAX_RUN_DISTANCE_M = 1_000_000.0
+"""1,000 km. The longest efforts anyone records as one activity are 24- and 48-hour races
+(about 320 and 470 km at world-record pace); multi-day races are logged a day at a time.
+Past this it is a mistake in units (metres sent as km) or an overflow, not a run."""
+MAX_RUN_DURATION_S = 10 * 86_400.0
+"""10 days: no watch or app records one activity longer, and no run lasts longer."""
+EARLIEST_RUN_YEAR = 1900
+"""Before any recorded streak (the oldest began in the 1960s); catches a date sentinel
+such as 0001-01-01, whose UTC instant does not exist."""
+LATEST_RUN_YEAR = 2200
+"""The last year `/stats` answers for (`as_of`); 9999 in a far-west offset has no UTC
+instant."""
+
 
 class Activity(BaseModel):
-    """One run. `start_local` keeps the UTC offset of the place where it happened."""
+    """One run. `start_local` keeps the UTC offset of the place where it happened.
 
-    model_config = ConfigDict(frozen=True)
+    Checked in the units we store, after any conversion: a distance finite in km can
+    overflow in metres, and a run that cannot be a run is quarantined, not summed.
+    """
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     activity_id: str = Field(min_length=1)
     start_local: datetime
-    distance_m: float = Field(ge=0)
-    duration_s: float = Field(ge=0)
+    distance_m: float = Field(ge=0, le=MAX_RUN_DISTANCE_M)
+    duration_s: float = Field(ge=0, le=MAX_RUN_DURATION_S)
     activity_type: str = "running"
     external_id: str | None = None
     is_treadmill: bool | None = None
@@ -27,9 +44,13 @@ class Activity(BaseModel):
 
     @field_validator("start_local")
     @classmethod
-    def _must_carry_offset(cls, value: datetime) -> datetime:
+    def _must_be_a_real_start(cls, value: datetime) -> datetime:
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("start_local must carry the UTC offset where the run happened")
+        if not EARLIEST_RUN_YEAR <= value.year <= LATEST_RUN_YEAR:
+            raise ValueError(
+                f"the year {value.year} is outside {EARLIEST_RUN_YEAR}-{LATEST_RUN_YEAR}"
+            )
         return value
 
     @property
@@ -92,15 +113,16 @@ class RunFacts(NamedTuple):
 
 
 class Split(BaseModel):
-    """One split as SmashRun reports it: cumulative distance and time at its end."""
+    """One split as SmashRun reports it: cumulative distance and time at its end, within
+    what one run can cover."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     activity_id: str = Field(min_length=1)
     unit: SplitUnit
     index: int = Field(ge=1)
-    distance_m: float = Field(ge=0)
-    elapsed_s: float = Field(ge=0)
+    distance_m: float = Field(ge=0, le=MAX_RUN_DISTANCE_M)
+    elapsed_s: float = Field(ge=0, le=MAX_RUN_DURATION_S)
     speed: float | None = None
     heart_rate: float | None = None
     elevation_gain_m: float | None = None

@@ -25,6 +25,7 @@ import httpx
 
 from streakcore import __version__
 from streakcore.errors import (
+    MAX_RETRY_AFTER_S,
     SmashRunAuthError,
     SmashRunError,
     SmashRunNotFound,
@@ -165,6 +166,7 @@ class SmashRunHttp:
 
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         failure = _Retryable("no attempt was made")
+        cut_short = False
         for attempt in range(self._retry.max_attempts):
             try:
                 return self._attempt(path, params)
@@ -178,13 +180,15 @@ class SmashRunHttp:
             elif delay > self._retry.max_retry_after_s:
                 raise SmashRunRateLimited(delay)
             if self._deadline is not None and not self._deadline.allows_wait(delay + MIN_ATTEMPT_S):
+                cut_short = True
                 break
             self._retry.sleep(delay)
         if failure.retry_after_s is not None:
             raise SmashRunRateLimited(failure.retry_after_s)
         raise SmashRunUnavailable(
             f"SmashRun kept failing on {path} ({failure.reason}); nothing was lost, the next "
-            "sync resumes from here"
+            "sync resumes from here",
+            cut_short=cut_short,
         )
 
     def _attempt(self, path: str, params: Mapping[str, str | int] | None) -> Any:
@@ -195,9 +199,10 @@ class SmashRunHttp:
         except httpx.TransportError as exc:
             raise _Retryable(f"connection failed: {type(exc).__name__}") from None
         if response.status_code == 429:
-            raise _Retryable(
-                "HTTP 429", retry_after_s=_retry_after_s(response.headers.get("Retry-After"))
+            retry_after_s = parse_retry_after(
+                response.headers.get("Retry-After"), now=datetime.now(UTC)
             )
+            raise _Retryable("HTTP 429", retry_after_s=retry_after_s)
         return self._decode(path, response)
 
     def _decode(self, path: str, response: httpx.Response) -> Any:
@@ -246,21 +251,31 @@ def _error_message(body: Any) -> str | None:
     return None
 
 
-def _retry_after_s(header: str | None) -> float:
-    """Retry-After is delta-seconds or an HTTP date."""
-    if not header:
+def parse_retry_after(header: str | None, *, now: datetime) -> float:
+    """Seconds to wait from a Retry-After of delay-seconds or an HTTP-date, as of `now`:
+    always finite, from 0 to `MAX_RETRY_AFTER_S`. A date in the past is 0; a wait past the
+    hour (`inf`, `1e400`, a date in 9999) is the hour; a header we cannot read (negative,
+    `nan`, garbage) is `DEFAULT_RETRY_AFTER_S`, as if there were none."""
+    text = (header or "").strip()
+    if not text:
         return DEFAULT_RETRY_AFTER_S
     try:
-        return max(0.0, float(header))
+        seconds = float(text)
     except ValueError:
-        pass
+        return _until(text, now)
+    if math.isnan(seconds) or seconds < 0:
+        return DEFAULT_RETRY_AFTER_S
+    return min(seconds, MAX_RETRY_AFTER_S)
+
+
+def _until(http_date: str, now: datetime) -> float:
     try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, OverflowError):
         return DEFAULT_RETRY_AFTER_S
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(max((when - now).total_seconds(), 0.0), MAX_RETRY_AFTER_S)
 
 
 def build_http(

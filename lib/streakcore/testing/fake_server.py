@@ -30,6 +30,7 @@ from streakcore.testing.athletes import Athlete, SyntheticRun
 from streakcore.testing.clock import TickingClock
 from streakcore.testing.faults import (
     ERROR_BODY,
+    NOT_A_LIST_BODY,
     Fault,
     FaultQueue,
     InjectedFault,
@@ -231,14 +232,21 @@ class FakeSmashRun:
     # -- what tests change -----------------------------------------------------------------
 
     def inject(
-        self, path_pattern: str, fault: Fault, *, times: int = 1, slow_s: float = 5.0
+        self,
+        path_pattern: str,
+        fault: Fault,
+        *,
+        times: int = 1,
+        slow_s: float = 5.0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         """Make the next `times` requests whose path matches the glob misbehave.
 
         The pattern matches the path with or without `/v1` (`/my/activities/*/splits/*`);
-        `*` also matches `/`. Faults fire in the order they were injected.
+        `*` also matches `/`. Faults fire in the order they were injected. `headers` go
+        with an injected status, e.g. `{"Retry-After": "inf"}` on a 429.
         """
-        self._faults.inject(path_pattern, fault, times=times, slow_s=slow_s)
+        self._faults.inject(path_pattern, fault, times=times, slow_s=slow_s, headers=headers)
 
     def pending_faults(self) -> int:
         return self._faults.pending()
@@ -327,10 +335,14 @@ class FakeSmashRun:
         if isinstance(fault, int):
             if fault >= 500:
                 text = f"<html><body><h1>{fault} Server Error</h1></body></html>"
-                return Reply(fault, text.encode(), content_type="text/html; charset=utf-8")
-            return _json_reply(fault, {"error": f"injected {fault}"})
+                return Reply(
+                    fault, text.encode(), injected.headers, content_type="text/html; charset=utf-8"
+                )
+            return _json_reply(fault, {"error": f"injected {fault}"}, **injected.headers)
         if fault == "error_body":
             return _json_reply(200, ERROR_BODY)
+        if fault == "not_a_list":
+            return _json_reply(200, NOT_A_LIST_BODY)
         if fault == "expired_token":
             return _unauthorised()
         return None

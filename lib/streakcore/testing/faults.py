@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Literal, get_args
 
 from streakcore.errors import ConfigError
 from streakcore.testing.request_log import api_path
 
-FaultKind = Literal["slow", "malformed", "error_body", "unknown_enum", "expired_token"]
+FaultKind = Literal[
+    "slow", "malformed", "error_body", "unknown_enum", "expired_token", "not_a_list"
+]
 Fault = int | FaultKind
 """An HTTP status (e.g. 500, 502, 503, 404) or one of the named kinds."""
 
@@ -20,6 +23,8 @@ UNKNOWN_ENUM_VALUE = "hyperloop"
 """A value no SmashRun enum has ever had: a client must keep the run anyway."""
 ENUM_FIELDS = ("activityType", "howFelt", "terrain", "weatherType")
 ERROR_BODY = {"error": "An error has occurred. Please try again later."}
+NOT_A_LIST_BODY = {"splits": "unavailable"}
+"""Valid JSON, no error message, and not the list a list endpoint promises."""
 
 
 @dataclass
@@ -28,6 +33,8 @@ class InjectedFault:
     fault: Fault
     remaining: int
     slow_s: float
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Sent with an injected status (e.g. a Retry-After on a 429)."""
 
     def matches(self, path: str) -> bool:
         return fnmatchcase(path, self.pattern) or fnmatchcase(api_path(path), self.pattern)
@@ -38,7 +45,15 @@ class FaultQueue:
         self._lock = threading.Lock()
         self._faults: list[InjectedFault] = []
 
-    def inject(self, pattern: str, fault: Fault, *, times: int, slow_s: float) -> None:
+    def inject(
+        self,
+        pattern: str,
+        fault: Fault,
+        *,
+        times: int,
+        slow_s: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         if isinstance(fault, bool) or not (
             (isinstance(fault, int) and 400 <= fault <= 599) or fault in FAULT_KINDS
         ):
@@ -49,7 +64,7 @@ class FaultQueue:
         if times < 1:
             raise ConfigError("a fault must fire at least once (times >= 1)")
         with self._lock:
-            self._faults.append(InjectedFault(pattern, fault, times, slow_s))
+            self._faults.append(InjectedFault(pattern, fault, times, slow_s, dict(headers or {})))
 
     def take(self, path: str) -> InjectedFault | None:
         """The first pending fault for this path, used up by one firing."""
