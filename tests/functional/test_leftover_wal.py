@@ -12,13 +12,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import duckdb
 import pytest
+from moto import mock_aws
 
-from fixtures.aws import live_activity_ids
-from fixtures.other_processes import held_open_for_writing, sync_in_place_then_die, wal_of
+from fixtures.aws import BUCKET, REGION, isolate_aws, live_activity_ids, make_bucket
+from fixtures.other_processes import (
+    held_open_for_writing,
+    sync_in_place_then_die,
+    wal_of,
+    write_then_die,
+)
+from helpers import daily_runs
 from streakcore.cli import main
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 from streakcore.testing import FakeSmashRun
 
 DB_NAME = "runs.duckdb"
@@ -172,3 +180,29 @@ def test_a_sync_while_another_program_has_the_file_open_for_writing_changes_noth
     assert f"{db} is in use by another process" in err
     assert digest(db) == before
     assert sorted(os.listdir(db.parent)) == siblings
+
+
+def test_a_cached_copy_of_an_s3_database_that_something_wrote_to_is_fetched_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given an s3:// database read once (so cached), then its cached copy written to in place
+    isolate_aws(monkeypatch)
+    seed = tmp_path / "seed.duckdb"
+    with RunStore.open(seed) as store:
+        runs = daily_runs("2026-11-01", 3)
+        store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
+    url = f"s3://{BUCKET}/{DB_NAME}"
+    with mock_aws():
+        make_bucket()
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", boto3.session.Session(region_name=REGION))
+        boto3.client("s3").put_object(Bucket=BUCKET, Key=DB_NAME, Body=seed.read_bytes())
+        assert run_json(["stats", "--db", url], capsys)[0] == 0
+        (cached,) = (tmp_path / "cache").rglob("*.blob")
+        write_then_die(cached, "UPDATE activities SET deleted_at = now()")
+
+        # when the stats are read again
+        code, stats, err = run_json(["stats", "--db", url], capsys)
+
+    # then they are the object's, and no log is left in the cache
+    assert (code, stats["totals"]["runs"]) == (0, 3), err
+    assert list((tmp_path / "cache").rglob("*.wal")) == []
