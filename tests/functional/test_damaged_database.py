@@ -1,8 +1,8 @@
 """A damaged database file (a block overwritten, the file cut short, someone else's file
-under the name) is a setup problem the runner must fix: `streak stats`, `streak sync` and
-`streak check` alike exit 2 with one line naming the runner's file, and leave it byte for
-byte as it was; the notebook gets StoreCorrupt. Never "in use by another process", never a
-traceback, never the name of a private copy."""
+under the name) is a setup problem the runner must fix: `streak stats`, `streak sync`,
+`streak check` and `streak streaks` alike exit 2 with one line naming the runner's file,
+and leave it byte for byte as it was; the notebook gets StoreCorrupt. Never "in use by
+another process", never a traceback, never the name of a private copy."""
 
 from __future__ import annotations
 
@@ -133,6 +133,7 @@ COMMANDS = {
     "stats": ["stats", "--as-of", EVENING],
     "sync": ["sync"],
     "check": ["check", "--as-of", EVENING],
+    "streaks": ["streaks"],
 }
 
 

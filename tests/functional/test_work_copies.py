@@ -1,10 +1,14 @@
-"""A sync works on a private copy in the cache's work directory. A sync killed with SIGKILL
-(or a Lambda timeout) leaves its copy, and the copy's log, behind: the next sync removes
-them at once, but never the copy of a sync still running."""
+"""A sync works on a private copy in the cache's work directory, and writes the database
+through temporary files beside it. A sync killed with SIGKILL (or a Lambda timeout) leaves
+them behind: the next sync removes its work copy (and the copy's log) at once, never the
+copy of a sync still running, and its temporary files once no write can still be using
+them; never a file of the runner's."""
 
 from __future__ import annotations
 
 import fcntl
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,3 +57,30 @@ def test_a_killed_syncs_work_copy_goes_at_the_next_sync_and_a_running_ones_stays
     assert code == 0
     assert [path for path in dead if path.exists()] == []
     assert [path.read_bytes() for path in running] == [b"left by a sync"] * 3
+
+
+@pytest.mark.usefixtures("fake")
+def test_temporary_files_a_killed_sync_left_beside_the_database_go_once_an_hour_old(
+    tmp_path: Path,
+) -> None:
+    # given the half-written temporary files of a sync killed two hours ago, one of a sync
+    # writing now, and files of the runner's own with similar names
+    data = tmp_path / "data"
+    data.mkdir()
+    old = [data / ".runs.duckdb.k1ll3d.part", data / "..runs.duckdb.backup.k1ll3d.part.x.part"]
+    fresh = data / ".runs.duckdb.wr1t1ng.part"
+    own = [data / "runs.duckdb.part", data / ".notes.part"]
+    two_hours_ago = time.time() - 7200
+    for path in [*old, fresh, *own]:
+        path.write_bytes(b"partial")
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    os.utime(fresh)
+
+    # when two syncs run (the second one also writes a backup)
+    codes = [main(["sync", "--db", str(data / "runs.duckdb")]) for _ in range(2)]
+
+    # then only the killed sync's files are gone
+    assert codes == [0, 0]
+    assert [path for path in old if path.exists()] == []
+    assert fresh.exists()
+    assert all(path.exists() for path in own)

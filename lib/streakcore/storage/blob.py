@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +248,9 @@ class LocalDirectoryBlobStore:
             return None
 
     def _stage_path(self, target: Path) -> Path:
+        # Our own temporary names (`.runs.duckdb.x1y2.part`, and `..runs.duckdb.x1y2.part.*`
+        # inside a copy), so nothing of the runner's is ever matched.
+        remove_stale(self.root, f".{target.name}.*.part", f"..{target.name}.*.part")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=self.root)
@@ -329,12 +333,30 @@ def write_atomically(stream: Readable, target: Path) -> int:
         raise
 
 
+STALE_PART_S = 3600.0
+"""A temporary file this old belongs to no running write: copying a database takes
+seconds, and a Lambda runs for at most 15 minutes."""
+
+
+def remove_stale(folder: Path, *patterns: str) -> None:
+    """Temporary files matching `patterns` that a killed writer left in `folder` (SIGKILL
+    runs no cleanup), once older than any write can take."""
+    cutoff = time.time() - STALE_PART_S
+    for pattern in patterns:
+        for part in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+
+
 def prune_cache(current: Path) -> None:
-    """Drop cached versions older than the last two.
+    """Drop cached versions older than the last two, and downloads a killed process left
+    half-written.
 
     The previous one stays because a caller in another thread may have just been handed
     its path and not opened it yet.
     """
+    remove_stale(current.parent, ".*.part")
     dated: list[tuple[int, Path]] = []
     for path in current.parent.glob("*.blob"):
         if path != current:

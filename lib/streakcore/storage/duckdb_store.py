@@ -558,6 +558,13 @@ class RunStore:
         keys = ("id", "source", "activity_id", "reason", "payload", "received_at")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
+    def rows(self, relation: duckdb.DuckDBPyRelation) -> list[tuple[Any, ...]]:
+        """The rows of a relation built on this store, read with the store's errors."""
+        try:
+            return relation.fetchall()
+        except duckdb.Error as exc:
+            raise _query_error(self.label, exc, "read", self.path) from exc
+
     # -- relations for the notebook -----------------------------------------------------------
 
     def runs_relation(self) -> duckdb.DuckDBPyRelation:
