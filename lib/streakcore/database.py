@@ -20,6 +20,7 @@ stays light.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import random
 import shutil
@@ -145,11 +146,15 @@ class Database:
         max_attempts: int = DEFAULT_ATTEMPTS,
         clock: Callable[[], datetime] = _utc_now,
         sleep: Callable[[float], None] = time.sleep,
+        name: str | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.blobs = blobs
         self.key = key
+        self.name = name or key
+        """What errors call the database (the runner's path or s3:// URL), never the local
+        copies it is read and synced through."""
         self._work_dir = work_dir
         self._max_attempts = max_attempts
         self._clock = clock
@@ -220,13 +225,16 @@ class Database:
                 "no runs synced yet: run a sync (POST /sync or `streak sync`) first"
             )
         try:
-            store = RunStore.open(copy.path, read_only=True)
+            store = RunStore.open(copy.path, read_only=True, label=self.name)
         except StoreError as exc:
             if type(exc) is not StoreError:
                 raise
             # An older schema (a deploy brought a migration): upgrade a private copy for
             # this answer; the stored object changes only with the next sync.
-            with self._private_copy(copy.path) as work, RunStore.open(work) as upgraded:
+            with (
+                self._private_copy(copy.path) as work,
+                RunStore.open(work, label=self.name) as upgraded,
+            ):
                 yield upgraded
             return
         with store:
@@ -288,7 +296,7 @@ class Database:
 
         fetched = self.blobs.fetch(self.key)
         with self._private_copy(fetched.path if fetched else None) as work:
-            with RunStore.open(work) as store:
+            with RunStore.open(work, label=self.name) as store:
                 report = step(store)
                 # Past anything already published too: after a restore of an older version
                 # the database's own count is behind the stats document, which would otherwise
@@ -300,7 +308,7 @@ class Database:
                 snapshot = snapshot_from_store(store, rule)
                 last_sync = last_sync_of(store)
                 store.connection.execute("CHECKPOINT")
-            _verify(work)
+            _verify(work, self.name)
             if fetched is not None:
                 backup = self.companion(Companion.BACKUP)
                 self.blobs.copy(self.key, backup, expected=fetched.etag)
@@ -330,8 +338,18 @@ class Database:
         return max((d.generation for d in documents if d is not None), default=0)
 
     def _remove_stale_work(self) -> None:
-        """Working files a killed run left behind (a Lambda timeout skips `finally`); /tmp
-        outlives invocations and is small. Only files older than any run can be are touched."""
+        """Working files a killed run left behind (SIGKILL, a Lambda timeout: no `finally`
+        runs). Each live one is flagged by a lock its process holds until it ends, so the
+        files of a dead run go at once, whatever process or thread is still at work; files
+        without a lock file (from before there was one) only once older than any run."""
+        for flag in self._work_dir.glob("work-*.lock"):
+            with suppress(OSError), flag.open("rb") as handle:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # its run is still going
+                _remove_work(flag.with_suffix(".duckdb"))
+                flag.unlink(missing_ok=True)
         cutoff = time.time() - STALE_WORK_S
         for leftover in self._work_dir.glob("work-*.duckdb*"):
             with suppress(OSError):
@@ -340,22 +358,59 @@ class Database:
 
     @contextmanager
     def _private_copy(self, source: Path | None) -> Iterator[Path]:
-        """A working file only this call touches, removed afterwards whatever happens."""
-        self._work_dir.mkdir(parents=True, exist_ok=True)
-        work = self._work_dir / f"work-{uuid.uuid4().hex}.duckdb"
+        """A working file only this call touches, removed afterwards whatever happens (and
+        by the next sync if this process is killed first)."""
+        from streakcore.storage.database_files import wal_of
+
+        name = f"work-{uuid.uuid4().hex}"
+        work = self._work_dir / f"{name}.duckdb"
+        flag = self._work_dir / f"{name}.lock"
         try:
-            if source is not None:
-                shutil.copyfile(source, work)
-            yield work
-        finally:
-            work.unlink(missing_ok=True)
-            work.with_name(work.name + ".wal").unlink(missing_ok=True)
+            self._work_dir.mkdir(parents=True, exist_ok=True)
+            handle = flag.open("wb")
+        except OSError as exc:
+            raise BlobStoreError(
+                f"cannot write to the work directory {self._work_dir}: {exc.strerror}"
+            ) from exc
+        with handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                if source is not None:
+                    # Copies handed out by a blob store are whole files; a log beside one
+                    # would hold writes the copy lacks.
+                    if wal_of(source).exists():
+                        raise StoreError(
+                            f"the local copy of {self.name} at {source} has a write-ahead log "
+                            "beside it; delete that copy and run again"
+                        )
+                    try:
+                        shutil.copyfile(source, work)
+                    except OSError as exc:
+                        raise BlobStoreError(
+                            f"cannot copy {self.name} into the work directory "
+                            f"{self._work_dir}: {exc.strerror}"
+                        ) from exc
+                yield work
+            finally:
+                _remove_work(work)
+                flag.unlink(missing_ok=True)
 
 
-def _verify(work: Path) -> None:
+def _remove_work(work: Path) -> None:
+    from streakcore.storage.database_files import wal_of
+
+    work.unlink(missing_ok=True)
+    wal_of(work).unlink(missing_ok=True)
+
+
+def _verify(work: Path, name: str) -> None:
     """Refuse to upload anything that is not a complete, readable streakcore database."""
+    from streakcore.storage.database_files import wal_of
     from streakcore.storage.duckdb_store import RunStore
 
-    if work.with_name(work.name + ".wal").exists():
-        raise StoreError(f"{work} still has a write-ahead log after checkpointing; not uploading")
-    RunStore.open(work, read_only=True).close()
+    if wal_of(work).exists():
+        raise StoreError(
+            f"the synced copy of {name} still has a write-ahead log after checkpointing; "
+            f"{name} was left as it was"
+        )
+    RunStore.open(work, read_only=True, label=name).close()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from streakcore.settings import writable_cache_dir
 from streakcore.storage.aws_clients import require_aws_extra, s3_client
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ def open_read_only(db: str, *, cache_dir: Path) -> Iterator[RunStore]:
         return
     from streakcore.storage.duckdb_store import RunStore
 
-    with RunStore.open(Path(db).expanduser(), read_only=True) as store:
+    # In place: a read-only open replays a log a killed writer left, and changes nothing.
+    with RunStore.open(Path(db).expanduser(), read_only=True, label=db) as store:
         yield store
 
 
@@ -43,8 +45,10 @@ def read_database(location: DbLocation, cache_dir: Path) -> Database:
     from streakcore.database import Database
     from streakcore.storage.blob import ReadOnlyBlobStore
 
-    blobs = ReadOnlyBlobStore(s3_blob_store(location, cache_dir))
-    return Database(blobs, location.key, cache_dir / "work")
+    cache = writable_cache_dir(cache_dir)
+    store = s3_blob_store(location, cache)
+    blobs = ReadOnlyBlobStore(store)
+    return Database(blobs, location.key, cache / "work", name=store.url(location.key))
 
 
 def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, str | None]:
@@ -56,13 +60,19 @@ def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, 
     from streakcore.database import Database
 
     if location.is_s3:
-        s3_blobs = s3_blob_store(location, cache_dir)
-        return Database(s3_blobs, location.key, cache_dir / "work"), s3_blobs.url(location.key)
+        cache = writable_cache_dir(cache_dir)
+        s3_blobs = s3_blob_store(location, cache)
+        url = s3_blobs.url(location.key)
+        return Database(s3_blobs, location.key, cache / "work", name=url), url
     from streakcore.storage.blob import LocalDirectoryBlobStore
+    from streakcore.storage.duckdb_store import refuse_directory
 
     assert location.directory is not None, "a local location has a directory"
-    local_blobs = LocalDirectoryBlobStore(location.directory, cache_dir)
-    return Database(local_blobs, location.key, cache_dir / "work"), None
+    path = location.directory / location.key
+    refuse_directory(path, str(path))
+    cache = writable_cache_dir(cache_dir)
+    local_blobs = LocalDirectoryBlobStore(location.directory, cache)
+    return Database(local_blobs, location.key, cache / "work", name=str(path)), None
 
 
 def s3_blob_store(location: DbLocation, cache_dir: Path) -> S3BlobStore:

@@ -36,6 +36,23 @@ def default_cache_dir() -> Path:
     return Path(base) / "streakcore"
 
 
+def writable_cache_dir(path: Path) -> Path:
+    """`path` created if need be and checked writable, before anything is downloaded or
+    copied into it: a file there, or a read-only directory, is a setting to fix."""
+    import tempfile
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write to the cache directory {path} ({exc.strerror or exc}): set "
+            "STREAK_CACHE_DIR to a directory you can write to"
+        ) from None
+    return path
+
+
 def resolve_timezone(name: str) -> ZoneInfo:
     """An IANA zone, or a ConfigError that says what to write instead."""
     try:

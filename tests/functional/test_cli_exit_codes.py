@@ -4,47 +4,18 @@ may work next time, and for `streak check`, whose 1 means "at risk", 3 instead."
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from fixtures.other_processes import held_open_for_writing
 from helpers import daily_runs
 from streakcore.cli import main
 from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 
 EVENING = "2026-11-24T20:00:00-05:00"
 ZONE = ["--tz", "America/New_York"]
-
-# Another program (a notebook, the duckdb shell, an old `streak`) with the file open for
-# writing: DuckDB then refuses every other process, even a reader.
-_HOLDER = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[1])
-print("open", flush=True)
-sys.stdin.read()
-"""
-
-
-@contextmanager
-def held_open_for_writing(path: Path) -> Iterator[None]:
-    with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    ) as holder:
-        assert holder.stdin is not None
-        assert holder.stdout is not None
-        try:
-            assert holder.stdout.readline().strip() == "open"
-            yield
-        finally:
-            holder.stdin.close()  # its read returns and it exits by itself
-            holder.wait(timeout=30)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from streakcore.commands.common import (
     parse_as_of,
 )
 from streakcore.commands.history import read_history
-from streakcore.errors import ConfigError
+from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew
 
 EXIT_SAFE = 0
 """Today counts, or there is no streak to lose."""
@@ -65,7 +65,8 @@ def run_check(args: argparse.Namespace) -> int:
     if not args.no_sync:
         try:
             print(run_incremental(settings), file=sys.stderr)
-        except ConfigError:
+        except (ConfigError, StoreCorrupt, StoreTooNew):
+            # The stored runs cannot be read either: one line, not a warning and an error.
             raise
         except Exception as exc:
             # Any sync trouble, even a bug, must not cost the runner the check: missing

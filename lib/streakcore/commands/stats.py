@@ -61,7 +61,7 @@ def run_streaks(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     with open_read_store(settings) as store:
-        rows = StreakDB(store).streaks(settings.streak_rule).limit(max(args.top, 0)).fetchall()
+        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(max(args.top, 0)))
     if args.json:
         keys = ("start", "end", "days", "distance_m", "runs")
         print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))

@@ -16,15 +16,21 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from streakcore.errors import BlobStoreError, StoreConflict
+from streakcore.errors import BlobStoreError, StoreConflict, StoreLocked
+from streakcore.storage.database_files import held_for_writing_elsewhere, wal_of
 
 _COPY_CHUNK_BYTES = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+_ASKING_THE_LOCK_TABLE = threading.Lock()
+"""Held while this process asks whether a runner's file is in use or folds its log: asking
+drops this process's own locks on the file (see `database_files`), so never during a fold."""
 
 
 class Readable(Protocol):
@@ -111,10 +117,17 @@ class ReadOnlyBlobStore:
         return BlobStoreError(f"refusing to write {key}: this store was opened read-only")
 
 
-def _version_of(stat: os.stat_result) -> str:
+def _version_of(stat: os.stat_result, wal: Path) -> str:
     # Every write below lands as a new file renamed into place, so inode + mtime + size
-    # changes with every version without hashing the whole database on each read.
-    return f"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    # changes with every version without hashing the whole database on each read. A write
+    # ahead log beside the file is part of its version: a program writing the file in
+    # place (and killed before it checkpointed) changes only the log.
+    version = f"{stat.st_ino:x}-{stat.st_mtime_ns:x}-{stat.st_size:x}"
+    try:
+        log = wal.stat()
+    except FileNotFoundError:
+        return version
+    return f"{version}+{log.st_ino:x}-{log.st_mtime_ns:x}-{log.st_size:x}"
 
 
 class LocalDirectoryBlobStore:
@@ -122,6 +135,12 @@ class LocalDirectoryBlobStore:
 
     Writes go to a temporary file renamed into place under an advisory lock, so a crash
     leaves the old or the new file and two writers cannot both win.
+
+    The directory is the runner's own, and other programs may write a database in it in
+    place (`streak demo`, a notebook, the duckdb shell). So a file is copied only once it
+    holds everything committed to it (a write-ahead log a killed writer left is folded in
+    first), and never while another program has it open for writing; a file is replaced
+    only with no log beside it, so no log is ever left beside a file it does not belong to.
     """
 
     def __init__(self, root: Path, cache_dir: Path) -> None:
@@ -131,6 +150,8 @@ class LocalDirectoryBlobStore:
 
     def fetch(self, key: str) -> LocalCopy | None:
         source = self.root / check_key(key)
+        if source.exists():
+            self._settle(key, source)
         try:
             handle = source.open("rb")
         except FileNotFoundError:
@@ -138,18 +159,43 @@ class LocalDirectoryBlobStore:
         except OSError as exc:
             raise BlobStoreError(f"cannot read {source}: {exc.strerror}") from exc
         with handle, self._fetch_lock:
-            etag = _version_of(os.fstat(handle.fileno()))
+            etag = _version_of(os.fstat(handle.fileno()), wal_of(source))
             target = self._cache_path(key, etag)
+            # A log beside a cached copy means something opened it for writing: it is no
+            # longer the version it is named after.
+            if wal_of(target).exists():
+                target.unlink(missing_ok=True)
+                wal_of(target).unlink(missing_ok=True)
             if not target.exists():
-                write_atomically(handle, target)
+                try:
+                    write_atomically(handle, target)
+                except OSError as exc:
+                    raise BlobStoreError(
+                        f"cannot copy {source} into the cache at {target.parent}: {exc.strerror}"
+                    ) from exc
                 prune_cache(target)
             return LocalCopy(path=target, etag=etag)
+
+    def _settle(self, key: str, source: Path) -> None:
+        """Make `source` safe to copy: nobody writing it, nothing committed only to a log."""
+        with _ASKING_THE_LOCK_TABLE:
+            if held_for_writing_elsewhere(source):
+                raise _in_use(source)
+        if not wal_of(source).exists():
+            return
+        # DuckDB only when there is a log: reading and copying stay light.
+        from streakcore.storage.duckdb_store import checkpoint_leftover_wal
+
+        with self._locked(key), _ASKING_THE_LOCK_TABLE:
+            checkpoint_leftover_wal(source, label=str(source))
 
     def read(self, key: str) -> Blob | None:
         source = self.root / check_key(key)
         try:
             with source.open("rb") as handle:
-                return Blob(data=handle.read(), etag=_version_of(os.fstat(handle.fileno())))
+                return Blob(
+                    data=handle.read(), etag=_version_of(os.fstat(handle.fileno()), wal_of(source))
+                )
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -179,7 +225,7 @@ class LocalDirectoryBlobStore:
         except FileNotFoundError:
             raise StoreConflict(f"{source} is gone; read it again and retry") from None
         with handle:
-            if _version_of(os.fstat(handle.fileno())) != expected:
+            if _version_of(os.fstat(handle.fileno()), wal_of(source)) != expected:
                 raise StoreConflict(f"{source} changed since it was read; read it again and retry")
             staging = self._stage_path(target)
             try:
@@ -197,11 +243,14 @@ class LocalDirectoryBlobStore:
     @staticmethod
     def _current(target: Path) -> str | None:
         try:
-            return _version_of(target.stat())
+            return _version_of(target.stat(), wal_of(target))
         except FileNotFoundError:
             return None
 
     def _stage_path(self, target: Path) -> Path:
+        # Our own temporary names (`.runs.duckdb.x1y2.part`, and `..runs.duckdb.x1y2.part.*`
+        # inside a copy), so nothing of the runner's is ever matched.
+        remove_stale(self.root, f".{target.name}.*.part", f"..{target.name}.*.part")
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=self.root)
@@ -242,12 +291,24 @@ class LocalDirectoryBlobStore:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _install(self, staged: Path, target: Path) -> str:
+        """Rename `staged` over `target`; the caller holds the target's lock."""
+        with _ASKING_THE_LOCK_TABLE:
+            if held_for_writing_elsewhere(target):
+                raise _in_use(target)
         try:
+            # A log beside the file being replaced belongs to the old file; left there,
+            # DuckDB would try to replay it into the new one. (The database's own log is
+            # never here: fetch folded it in, and one written since changes the version.)
+            wal_of(target).unlink(missing_ok=True)
             os.replace(staged, target)
             _fsync_dir(self.root)
-            return _version_of(target.stat())
+            return _version_of(target.stat(), wal_of(target))
         except OSError as exc:
             raise BlobStoreError(f"cannot write {target}: {exc.strerror}") from exc
+
+
+def _in_use(path: Path) -> StoreLocked:
+    return StoreLocked(f"{path} is in use by another process; try again when it finishes")
 
 
 def cache_name(text: str) -> str:
@@ -272,12 +333,30 @@ def write_atomically(stream: Readable, target: Path) -> int:
         raise
 
 
+STALE_PART_S = 3600.0
+"""A temporary file this old belongs to no running write: copying a database takes
+seconds, and a Lambda runs for at most 15 minutes."""
+
+
+def remove_stale(folder: Path, *patterns: str) -> None:
+    """Temporary files matching `patterns` that a killed writer left in `folder` (SIGKILL
+    runs no cleanup), once older than any write can take."""
+    cutoff = time.time() - STALE_PART_S
+    for pattern in patterns:
+        for part in folder.glob(pattern):
+            with contextlib.suppress(OSError):
+                if part.stat().st_mtime < cutoff:
+                    part.unlink()
+
+
 def prune_cache(current: Path) -> None:
-    """Drop cached versions older than the last two.
+    """Drop cached versions older than the last two, and downloads a killed process left
+    half-written.
 
     The previous one stays because a caller in another thread may have just been handed
     its path and not opened it yet.
     """
+    remove_stale(current.parent, ".*.part")
     dated: list[tuple[int, Path]] = []
     for path in current.parent.glob("*.blob"):
         if path != current:

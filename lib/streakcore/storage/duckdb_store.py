@@ -21,7 +21,15 @@ from streakcore.domain.days import Day
 from streakcore.domain.models import Activity, RunFacts, Split
 from streakcore.domain.records import FULL_SPLIT_TOLERANCE, MileTime
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.errors import StoreCorrupt, StoreError, StoreLocked, StoreNotFound, StoreTooNew
+from streakcore.errors import (
+    ConfigError,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreNotFound,
+    StoreTooNew,
+)
+from streakcore.storage.database_files import held_by_another_process, wal_of
 from streakcore.storage.migrations import LATEST_VERSION, MIGRATIONS
 
 
@@ -136,63 +144,87 @@ def _offset_minutes(value: datetime) -> int:
 class RunStore:
     """A streakcore DuckDB file. Use `RunStore.open` (or as a context manager)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, read_only: bool) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path | None,
+        read_only: bool,
+        *,
+        label: str | None = None,
+    ) -> None:
         self._con = con
         self.path = path
         self.read_only = read_only
+        self.label = label or (str(path) if path is not None else "the database")
+        """What errors call the database: the runner's file or s3:// URL, never a copy."""
 
     # -- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> RunStore:
+    def open(
+        cls, path: str | Path, *, read_only: bool = False, label: str | None = None
+    ) -> RunStore:
         """Open (and for writing, create or migrate) the file at `path`.
 
-        A corrupt or newer-schema file raises before anything is written to it.
+        A corrupt, truncated, foreign or newer-schema file raises StoreCorrupt (StoreTooNew)
+        before anything is written to it. `label` is what errors call the file when `path`
+        is a private copy of the runner's database (default: `path` itself).
         """
         if str(path) == ":memory:":
-            return cls._migrated(duckdb.connect(":memory:"), None)
+            return cls._migrated(duckdb.connect(":memory:"), None, None)
         file = Path(path)
+        name = label or str(file)
+        refuse_directory(file, name)
         if not file.exists():
             if read_only:
                 raise StoreNotFound(
-                    f"no database at {file}: run `streak sync` (or `streak demo`) first, "
+                    f"no database at {name}: run `streak sync` (or `streak demo`) first, "
                     "or pass --db PATH"
                 )
             file.parent.mkdir(parents=True, exist_ok=True)
-            return cls._migrated(_connect(file, read_only=False), file)
-        version = _inspect(file)
+            return cls._migrated(_connect(file, name, read_only=False), file, name)
+        version = _inspect(file, name)
         if read_only:
             if version < LATEST_VERSION:
                 raise StoreError(
-                    f"{file} has schema version {version}; open it once for writing "
+                    f"{name} has schema version {version}; open it once for writing "
                     "(e.g. `streak sync`) to upgrade it to version "
                     f"{LATEST_VERSION}"
                 )
-            return cls(_connect(file, read_only=True), file, read_only=True)
-        return cls._migrated(_connect(file, read_only=False), file)
+            return cls(_connect(file, name, read_only=True), file, read_only=True, label=name)
+        return cls._migrated(_connect(file, name, read_only=False), file, name)
 
     @classmethod
-    def _migrated(cls, con: duckdb.DuckDBPyConnection, path: Path | None) -> RunStore:
-        store = cls(con, path, read_only=False)
-        store._migrate()
+    def _migrated(
+        cls, con: duckdb.DuckDBPyConnection, path: Path | None, label: str | None
+    ) -> RunStore:
+        store = cls(con, path, read_only=False, label=label)
+        try:
+            store._migrate()
+        except BaseException:
+            con.close()
+            raise
         return store
 
     def _migrate(self) -> None:
         con = self._con
-        con.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version "
-            "(version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
-        )
-        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-        current = int(row[0]) if row else 0
-        for version, sql in MIGRATIONS:
-            if version <= current:
-                continue
-            with self.transaction():
-                con.execute(sql)
-                con.execute(
-                    "INSERT INTO schema_version VALUES ($1, $2)", [version, datetime.now(UTC)]
-                )
+        try:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+            )
+            row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            current = int(row[0]) if row else 0
+            for version, sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                with self.transaction():
+                    con.execute(sql)
+                    con.execute(
+                        "INSERT INTO schema_version VALUES ($1, $2)", [version, datetime.now(UTC)]
+                    )
+        except duckdb.Error as exc:
+            raise _query_error(self.label, exc, "upgrade") from exc
 
     def close(self) -> None:
         self._con.close()
@@ -234,7 +266,7 @@ class RunStore:
                 for key, value in batch.state.items():
                     self._set_state(key, value, at)
         except duckdb.Error as exc:
-            raise StoreError(f"could not write to {self.path or 'the database'}: {exc}") from exc
+            raise _query_error(self.label, exc, "write to") from exc
 
     def _upsert_activities(self, rows: Sequence[StoredActivity], at: datetime) -> None:
         if not rows:
@@ -327,8 +359,22 @@ class RunStore:
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _all(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Rows of a query; a damaged file (DuckDB reads blocks lazily, so a truncated or
+        corrupt one may open fine and fail only here) raises StoreCorrupt, never duckdb's own."""
+        try:
+            return self._con.execute(sql, params).fetchall()
+        except duckdb.Error as exc:
+            raise _query_error(self.label, exc, "read") from exc
+
+    def _one(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
+        try:
+            return self._con.execute(sql, params).fetchone()
+        except duckdb.Error as exc:
+            raise _query_error(self.label, exc, "read") from exc
+
     def get_state(self, key: str, default: Any = None) -> Any:
-        row = self._con.execute("SELECT value FROM sync_state WHERE key = $1", [key]).fetchone()
+        row = self._one("SELECT value FROM sync_state WHERE key = $1", [key])
         return json.loads(row[0]) if row else default
 
     def activities(
@@ -343,7 +389,7 @@ class RunStore:
             "AND ($1::VARCHAR[] IS NULL OR list_contains($1::VARCHAR[], activity_id)) "
             "ORDER BY start_local - to_minutes(utc_offset_min)"
         )
-        rows = self._con.execute(sql, [None if ids is None else list(ids)]).fetchall()
+        rows = self._all(sql, [None if ids is None else list(ids)])
         # Rows were validated as Activities on the way in; rebuilding them unvalidated keeps
         # a 20-year history well inside the stats budget.
         return [
@@ -363,22 +409,22 @@ class RunStore:
 
     def run_facts(self, *, until: datetime | None = None) -> list[RunFacts]:
         """The live runs (started by `until`, if given) as cheap facts, in start order."""
-        rows = self._con.execute(
+        rows = self._all(
             f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
             f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
             "ORDER BY start_local - to_minutes(utc_offset_min)",
             [until],
-        ).fetchall()
+        )
         return _facts(rows)
 
     def days(self, *, until: datetime | None = None) -> list[Day]:
         """Live runs added up per local date inside DuckDB (no per-run Python objects)."""
-        rows = self._con.execute(
+        rows = self._all(
             "SELECT local_date, count(*), sum(distance_m), sum(duration_s), max(distance_m) "  # noqa: S608
             f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
             "GROUP BY local_date ORDER BY local_date",
             [until],
-        ).fetchall()
+        )
         return [Day(r[0], (), r[1], r[2], r[3], r[4]) for r in rows]
 
     def record_candidates(
@@ -388,24 +434,24 @@ class RunStore:
         windows = " OR ".join(
             f"distance_m BETWEEN {float(lo)!r} AND {float(hi)!r}" for lo, hi in race_windows_m
         )
-        rows = self._con.execute(
+        rows = self._all(
             f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
             f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
             f"AND ({windows or 'FALSE'} OR distance_m = ("
             f"  SELECT max(distance_m) FROM activities "
             f"  WHERE deleted_at IS NULL AND {_started_by('$1')}))",
             [until],
-        ).fetchall()
+        )
         return _facts(rows)
 
     def local_dates(self, activity_ids: Sequence[str]) -> dict[str, date]:
         if not activity_ids:
             return {}
-        rows = self._con.execute(
+        rows = self._all(
             "SELECT activity_id, local_date FROM activities "
             "WHERE activity_id IN (SELECT unnest($1))",
             [list(activity_ids)],
-        ).fetchall()
+        )
         return {r[0]: r[1] for r in rows}
 
     def stored_payloads(self, activity_ids: Iterable[str]) -> dict[str, str]:
@@ -414,25 +460,20 @@ class RunStore:
         ids = sorted(set(activity_ids))
         if not ids:
             return {}
-        try:
-            rows = self._con.execute(
-                "SELECT activity_id, payload FROM activities "
-                "WHERE activity_id IN (SELECT unnest($1)) AND payload IS NOT NULL",
-                [ids],
-            ).fetchall()
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"could not read payloads from {self.path or 'the database'}: {exc}"
-            ) from exc
+        rows = self._all(
+            "SELECT activity_id, payload FROM activities "
+            "WHERE activity_id IN (SELECT unnest($1)) AND payload IS NOT NULL",
+            [ids],
+        )
         return {r[0]: r[1] for r in rows}
 
     def latest_start(self, *, until: datetime | None = None) -> datetime | None:
-        row = self._con.execute(
+        row = self._one(
             "SELECT start_local, utc_offset_min FROM activities "  # noqa: S608
             f"WHERE deleted_at IS NULL AND {_started_by('$1')} "
             "ORDER BY start_local - to_minutes(utc_offset_min) DESC LIMIT 1",
             [until],
-        ).fetchone()
+        )
         return row[0].replace(tzinfo=_offset_zone(row[1])) if row else None
 
     def splits(self, activity_ids: Iterable[str] | None = None) -> list[Split]:
@@ -444,7 +485,7 @@ class RunStore:
         if activity_ids is not None:
             sql += " WHERE activity_id IN (SELECT unnest($1))"
             params.append(list(activity_ids))
-        rows = self._con.execute(sql + " ORDER BY activity_id, unit, idx", params).fetchall()
+        rows = self._all(sql + " ORDER BY activity_id, unit, idx", params)
         return [
             Split.model_construct(
                 activity_id=r[0],
@@ -468,21 +509,21 @@ class RunStore:
         stats need one mile, not eighty thousand Python objects.
         """
         if best:
-            row = self._con.execute(
+            row = self._one(
                 "SELECT activity_id FROM activities WHERE deleted_at IS NULL "  # noqa: S608
                 f"AND best_mile_s IS NOT NULL AND {_started_by('$1')} "
                 "ORDER BY best_mile_s, activity_id LIMIT 1",
                 [until],
-            ).fetchone()
+            )
             if row is None:
                 return []
-            rows = self._con.execute(
+            rows = self._all(
                 f"SELECT activity_id, idx, seconds FROM ({_MILE_TIMES_SQL}) "  # noqa: S608
                 "ORDER BY seconds, idx LIMIT 1",
                 [[row[0]]],
-            ).fetchall()
+            )
         else:
-            rows = self._con.execute(
+            rows = self._all(
                 f"""
                 SELECT m.activity_id, m.idx, m.seconds
                 FROM ({_MILE_TIMES_SQL}) m JOIN (
@@ -491,35 +532,38 @@ class RunStore:
                 ) USING (activity_id)
                 """,  # noqa: S608 - built from constants
                 [None, until],
-            ).fetchall()
+            )
         return [MileTime.model_construct(activity_id=r[0], index=r[1], seconds=r[2]) for r in rows]
 
     def fingerprints(self) -> dict[str, str]:
         """Fingerprints of the live runs: what the sync compares to skip unchanged ones."""
-        rows = self._con.execute(
-            "SELECT activity_id, fingerprint FROM activities WHERE deleted_at IS NULL"
-        ).fetchall()
+        rows = self._all("SELECT activity_id, fingerprint FROM activities WHERE deleted_at IS NULL")
         return {r[0]: r[1] for r in rows}
 
     def live_ids(self) -> set[str]:
-        rows = self._con.execute(
-            "SELECT activity_id FROM activities WHERE deleted_at IS NULL"
-        ).fetchall()
+        rows = self._all("SELECT activity_id FROM activities WHERE deleted_at IS NULL")
         return {r[0] for r in rows}
 
     def count(self, table: str) -> int:
         if table not in {"activities", "splits", "quarantine", "runs"}:
             raise ValueError(f"unknown table {table}")
-        row = self._con.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608
+        row = self._one(f"SELECT count(*) FROM {table}")  # noqa: S608
         return int(row[0]) if row else 0
 
     def quarantined(self) -> list[dict[str, Any]]:
-        rows = self._con.execute(
+        rows = self._all(
             "SELECT id, source, activity_id, reason, payload, received_at "
             "FROM quarantine ORDER BY id"
-        ).fetchall()
+        )
         keys = ("id", "source", "activity_id", "reason", "payload", "received_at")
         return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def rows(self, relation: duckdb.DuckDBPyRelation) -> list[tuple[Any, ...]]:
+        """The rows of a relation built on this store, read with the store's errors."""
+        try:
+            return relation.fetchall()
+        except duckdb.Error as exc:
+            raise _query_error(self.label, exc, "read", self.path) from exc
 
     # -- relations for the notebook -----------------------------------------------------------
 
@@ -532,44 +576,188 @@ class RunStore:
         )
 
 
-def _connect(file: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# -- opening files safely ------------------------------------------------------------------
+
+# Every DuckDB file starts with an 8-byte checksum and these magic bytes; anything else (a
+# text file, a SQLite database, an empty file) is refused before DuckDB sees it, so DuckDB
+# never tries to fetch an extension to read someone's other file.
+_MAGIC = b"DUCK"
+_MAGIC_AT = 8
+
+# What DuckDB raises when the bytes of a file are wrong, found with real damaged files: a
+# short read or a failed checksum (IOException in 1.x; the base Error in 2.x), a catalog it
+# cannot deserialise, or the internal and fatal errors it gives once it has met one. Never
+# told apart by their messages: "in block at location" contains "lock".
+_DAMAGE: tuple[type[duckdb.Error], ...] = (
+    duckdb.IOException,
+    duckdb.SerializationException,
+    duckdb.InternalException,
+    duckdb.FatalException,
+)
+
+
+def refuse_directory(file: Path, label: str) -> None:
+    """A directory where the database file should be is a setting to fix, not a database."""
+    if file.is_dir():
+        raise ConfigError(
+            f"{label} is a directory, not a database file: name the file in it, "
+            f"e.g. --db {label.rstrip('/')}/runs.duckdb"
+        )
+
+
+def checkpoint_leftover_wal(file: Path, *, label: str | None = None) -> bool:
+    """Fold a write-ahead log left beside `file` into it, so that the file alone holds every
+    committed write. True when there was a log to fold.
+
+    A writer killed before DuckDB checkpointed (`streak demo`, a notebook, the duckdb shell)
+    leaves its last commits only in the log: a copy of the file alone drops them, and a log
+    left beside a replaced file no longer matches it. The file is first checked read-only
+    (which replays the log in memory): a damaged, foreign or newer one is refused before
+    anything is written to it. DuckDB's own lock keeps any other program out meanwhile.
+    """
+    wal = wal_of(file)
+    if not wal.exists():
+        return False
+    name = label or str(file)
+    _inspect(file, name)
+    con = _connect(file, name, read_only=False)
     try:
-        return duckdb.connect(str(file), read_only=read_only)
+        con.execute("CHECKPOINT")
     except duckdb.Error as exc:
-        raise _classify(file, exc) from exc
+        raise _query_error(name, exc, "checkpoint", file) from exc
+    finally:
+        con.close()
+    if wal.exists():
+        raise StoreCorrupt(
+            f"{name}.wal is not a write-ahead log DuckDB can replay into {name}: move it out "
+            "of the way (keep it if unsure) and run again."
+        )
+    return True
 
 
-def _classify(file: Path, exc: duckdb.Error) -> StoreError:
-    text = str(exc)
-    if "lock" in text.lower():
-        return StoreLocked(f"{file} is in use by another process; try again when it finishes")
+def _connect(file: Path, label: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    last: duckdb.Error | None = None
+    for _ in range(2):
+        try:
+            return duckdb.connect(str(file), read_only=read_only)
+        except duckdb.IOException as exc:
+            # DuckDB raises this one type for "another process holds the file" and for a
+            # file it cannot read; the operating system's lock table tells them apart.
+            if held_by_another_process(file, for_writing=not read_only):
+                raise StoreLocked(
+                    f"{label} is in use by another process; try again when it finishes"
+                ) from exc
+            last = exc  # or the holder let go just before we asked: try once more
+        except duckdb.Error as exc:
+            raise _open_error(file, label, exc) from exc
+    assert last is not None
+    raise _open_error(file, label, last) from last
+
+
+def _open_error(file: Path, label: str, exc: duckdb.Error) -> StoreError:
+    if wal_of(file).exists() and _opens_without_its_wal(file):
+        return StoreCorrupt(
+            f"{label}.wal was left beside an older version of {label} and cannot be "
+            f"replayed into it ({label} itself reads fine). Both were left untouched: move "
+            f"{label}.wal out of the way (keep it if unsure) and run again."
+        )
+    return _corrupt(label, _detail(exc, file, label))
+
+
+def _opens_without_its_wal(file: Path) -> bool:
+    """Whether a copy of `file` without its log opens: then the log is what is wrong."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="streakcore-") as scratch:
+        alone = Path(scratch) / file.name
+        try:
+            shutil.copyfile(file, alone)
+            con = duckdb.connect(str(alone), read_only=True)
+        except (OSError, duckdb.Error):
+            return False
+        try:
+            con.execute("SELECT count(*) FROM duckdb_tables()").fetchall()
+        except duckdb.Error:
+            return False
+        finally:
+            con.close()
+    return True
+
+
+def _query_error(
+    label: str, exc: duckdb.Error, action: str, file: Path | None = None
+) -> StoreError:
+    detail = _detail(exc, file, label)
+    if type(exc) is duckdb.Error or isinstance(exc, _DAMAGE):
+        return _corrupt(label, detail)
+    return StoreError(f"could not {action} {label}: {detail}")
+
+
+def _corrupt(label: str, detail: str) -> StoreCorrupt:
     return StoreCorrupt(
-        f"{file} is not a readable streakcore database ({text.splitlines()[0]}). "
+        f"{label} is not a readable streakcore database ({detail}). "
         "It was left untouched; restore a backup or point --db elsewhere."
     )
 
 
-def _inspect(file: Path) -> int:
+def _detail(exc: BaseException, file: Path | None, label: str) -> str:
+    """DuckDB's first line, naming the runner's file where it named a private copy."""
+    lines = str(exc).splitlines()
+    text = lines[0] if lines else type(exc).__name__
+    return text.replace(str(file), label) if file is not None else text
+
+
+def _check_magic(file: Path, label: str) -> None:
+    try:
+        with file.open("rb") as handle:
+            head = handle.read(_MAGIC_AT + len(_MAGIC))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {label}: {exc.strerror}") from exc
+    if head[_MAGIC_AT:] != _MAGIC:
+        raise _corrupt(label, "not a DuckDB file" if head else "the file is empty")
+
+
+def _check_complete(con: duckdb.DuckDBPyConnection, file: Path, label: str) -> None:
+    """Refuse a file cut short. DuckDB reads blocks only when a query needs them, so a
+    truncated file opens fine; the blocks it says are in use must fit in the file."""
+    row = con.execute(
+        "SELECT block_size, used_blocks FROM pragma_database_size() "
+        "WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None:
+        return
+    needed = int(row[0]) * int(row[1])
+    size = file.stat().st_size
+    if size < needed:
+        raise _corrupt(
+            label, f"it is {size} bytes long but holds {needed} bytes of blocks: it was cut short"
+        )
+
+
+def _inspect(file: Path, label: str) -> int:
     """The file's schema version, read without modifying it; 0 for an empty DuckDB file."""
-    con = _connect(file, read_only=True)
+    _check_magic(file, label)
+    con = _connect(file, label, read_only=True)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        if not tables:
-            return 0
-        if "schema_version" not in tables:
-            raise StoreCorrupt(
-                f"{file} is a DuckDB file but not a streakcore database (no schema_version "
-                "table). It was left untouched; point --db at a streakcore file."
-            )
-        row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-        version = int(row[0]) if row else 0
+        version = 0
+        if tables:
+            if "schema_version" not in tables:
+                raise StoreCorrupt(
+                    f"{label} is a DuckDB file but not a streakcore database (no schema_version "
+                    "table). It was left untouched; point --db at a streakcore file."
+                )
+            row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+            version = int(row[0]) if row else 0
+        _check_complete(con, file, label)
     except duckdb.Error as exc:
-        raise _classify(file, exc) from exc
+        raise _query_error(label, exc, "read", file) from exc
     finally:
         con.close()
     if version > LATEST_VERSION:
         raise StoreTooNew(
-            f"{file} has schema version {version}, newer than this streakcore understands "
+            f"{label} has schema version {version}, newer than this streakcore understands "
             f"({LATEST_VERSION}). Upgrade streakcore (pip install -U streakcore); the file "
             "was left untouched."
         )

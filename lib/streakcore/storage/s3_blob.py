@@ -31,6 +31,7 @@ from streakcore.storage.blob import (
     prune_cache,
     write_atomically,
 )
+from streakcore.storage.database_files import wal_of
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -117,10 +118,18 @@ class S3BlobStore:
 
     @staticmethod
     def _newest(folder: Path) -> LocalCopy | None:
-        """The most recent complete download in `folder`, if any."""
+        """The most recent complete download in `folder`, if any.
+
+        A copy with a write-ahead log beside it was opened for writing by something: it is
+        no longer the object it was downloaded as, so it is dropped and fetched again."""
         best: tuple[int, LocalCopy] | None = None
         for blob in folder.glob("*.blob"):
             label = blob.with_suffix(".etag")
+            if wal_of(blob).exists():
+                blob.unlink(missing_ok=True)
+                wal_of(blob).unlink(missing_ok=True)
+                label.unlink(missing_ok=True)
+                continue
             try:
                 etag = label.read_text()
                 mtime = blob.stat().st_mtime_ns
