@@ -11,6 +11,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from streakcore.commands import COMMAND_MODULES, load_command
 from streakcore.commands.common import EXIT_FAILED, EXIT_USAGE
@@ -35,8 +36,16 @@ other StoreError (another sync got in first, the file is in use) goes away by it
 is a failed job, not a setup error."""
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's refusals as the CLI's other errors: one `streak: error:` line, exit 2,
+    pointing at the help instead of printing the usage block above it."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"streak: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="streak",
         description="Daily running streaks you can trust to the day.",
         epilog="Settings come from STREAK_* environment variables; flags override them.",

@@ -13,8 +13,8 @@ from streakcore.commands.common import (
     load_settings,
     parse_as_of,
 )
-from streakcore.commands.heatmap import add_output_arg, write_output
 from streakcore.commands.history import read_history
+from streakcore.commands.output import STDOUT, add_output_arg, write_output
 
 
 def register(subparsers: Subparsers) -> None:
@@ -24,7 +24,7 @@ def register(subparsers: Subparsers) -> None:
         description="A shields-style badge of the current streak: green when today is "
         "done, yellow when at risk, red when broken.",
     )
-    add_output_arg(badge, "SVG")
+    add_output_arg(badge, "SVG", default=STDOUT, otherwise="stdout")
     badge.add_argument("--label", default="run streak", help="left-hand text (default: run streak)")
     add_db_arg(badge)
     add_as_of_arg(badge)
@@ -39,5 +39,5 @@ def run_badge(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
     current = history.current_streak(settings.streak_rule)
-    write_output(badge_for(current, label=args.label), args.output)
+    write_output(badge_for(current, label=args.label), args.output, db=settings.db)
     return 0
