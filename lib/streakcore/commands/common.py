@@ -56,7 +56,8 @@ def add_min_distance_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-distance",
         metavar="D",
-        help="minimum distance, e.g. 1mi, 1.6km, 1609m (default: $STREAK_MIN_DISTANCE or 1mi)",
+        help="minimum distance, e.g. 1mi, 1.6km, 1609m, at most 1000km "
+        "(default: $STREAK_MIN_DISTANCE or 1mi)",
     )
 
 
