@@ -151,6 +151,29 @@ def test_demo_years_that_are_not_a_sensible_history_are_refused(years: str, tmp_
     assert not (tmp_path / "demo").exists()
 
 
+def test_a_demo_directory_that_cannot_be_created_is_refused(tmp_path: Path) -> None:
+    # given a --dir below a regular file
+    (tmp_path / "notes.txt").write_text("not a directory")
+    # when
+    outcome = streak(["demo", "--dir", str(tmp_path / "notes.txt" / "demo"), "--years", "1"])
+    # then
+    assert refused(outcome, "pass another --dir"), outcome
+
+
+@pytest.mark.parametrize("label", ["run\x00streak", "line\nbreak", "\udcff", "L" * 101])
+def test_a_badge_label_no_svg_can_hold_is_refused(db: Path, label: str) -> None:
+    outcome = streak(["badge", "--db", str(db), f"--label={label}", "--as-of", EVENING, *ZONE])
+
+    assert refused(outcome, "--label"), outcome
+
+
+def test_a_badge_label_may_be_any_drawable_text(db: Path) -> None:
+    outcome = streak(["badge", "--db", str(db), "--label=🏃 días", "--as-of", EVENING, *ZONE])
+
+    assert outcome.code == 0, outcome
+    assert "🏃 días" in outcome.out
+
+
 def test_the_demos_shortest_history_is_the_synthetic_athletes() -> None:
     from streakcore.commands.demo import MIN_YEARS
     from streakcore.testing.athletes import MIN_YEARS as ATHLETE_MIN_YEARS

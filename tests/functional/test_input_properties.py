@@ -120,6 +120,10 @@ budgets = mostly(
     st.floats(min_value=0.001, max_value=86_400).map(repr),
     st.floats().map(repr),
 )
+labels = mostly(
+    st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30),
+    st.text(min_size=101, max_size=200),
+)
 dates = mostly(st.dates().map(lambda d: d.isoformat()), st.sampled_from(["2026-02-30"]))
 
 
@@ -147,7 +151,7 @@ invocations = st.one_of(
         lambda f: ["rules", "--json", *f]
     ),
     flags(*ZONE_AS_OF_RULE).map(lambda f: ["check", "--no-sync", *f]),
-    flags(*ZONE_AS_OF_RULE).map(lambda f: ["badge", *f]),
+    flags(("--label", labels), *ZONE_AS_OF_RULE).map(lambda f: ["badge", *f]),
     flags(("--year", years), *ZONE_AS_OF_RULE).map(lambda f: ["heatmap", *f]),
     flags(("--top", counts), ("--rule", rules), ("--min-distance", distances)).map(
         lambda f: ["streaks", "--json", *f]

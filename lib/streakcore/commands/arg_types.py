@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import unicodedata
 from collections.abc import Callable
 
 from streakcore.domain.instants import EARLIEST_YEAR, LATEST_YEAR
@@ -68,3 +69,18 @@ def path_text(text: str) -> str:
     if not text or "\x00" in text:
         raise argparse.ArgumentTypeError(f"write a file path; got {echo(text)}")
     return text
+
+
+def short_text(most: int) -> Callable[[str], str]:
+    """Text to draw (a badge's label): at most `most` characters, none that an SVG file
+    cannot hold (control characters, lone surrogates)."""
+
+    def parse(text: str) -> str:
+        drawable = all(unicodedata.category(c) not in ("Cc", "Cs") for c in text)
+        if not drawable or len(text) > most:
+            raise argparse.ArgumentTypeError(
+                f"write at most {most} characters, without control characters; got {echo(text)}"
+            )
+        return text
+
+    return parse

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from streakcore.commands.arg_types import short_text
 from streakcore.commands.common import (
     Subparsers,
     add_as_of_arg,
@@ -16,6 +17,8 @@ from streakcore.commands.common import (
 from streakcore.commands.history import read_history
 from streakcore.commands.output import STDOUT, add_output_arg, write_output
 
+MAX_LABEL_CHARS = 100
+
 
 def register(subparsers: Subparsers) -> None:
     badge = subparsers.add_parser(
@@ -25,7 +28,12 @@ def register(subparsers: Subparsers) -> None:
         "done, yellow when at risk, red when broken.",
     )
     add_output_arg(badge, "SVG", default=STDOUT, otherwise="stdout")
-    badge.add_argument("--label", default="run streak", help="left-hand text (default: run streak)")
+    badge.add_argument(
+        "--label",
+        type=short_text(MAX_LABEL_CHARS),
+        default="run streak",
+        help=f"left-hand text, at most {MAX_LABEL_CHARS} characters (default: run streak)",
+    )
     add_db_arg(badge)
     add_as_of_arg(badge)
     add_tz_arg(badge)

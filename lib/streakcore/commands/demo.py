@@ -136,6 +136,12 @@ def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
 
 def _fresh_db(path: Path) -> Path:
     """It's a demo: each run starts from an empty database."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create {path.parent}: {exc.strerror}; pass another --dir"
+        ) from None
     for stale in (path, path.with_name(path.name + ".wal")):
         try:
             stale.unlink(missing_ok=True)
