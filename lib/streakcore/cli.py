@@ -36,12 +36,17 @@ other StoreError (another sync got in first, the file is in use) goes away by it
 is a failed job, not a setup error."""
 
 
+class _UsageError(Exception):
+    """argparse refused the command line; the message says what was wrong."""
+
+
 class _OneLineParser(argparse.ArgumentParser):
-    """argparse's refusals as the CLI's other errors: one `streak: error:` line, exit 2,
-    pointing at the help instead of printing the usage block above it."""
+    """argparse's refusals as the CLI's other errors: one `streak: error:` line and exit 2
+    returned by `main` (not a SystemExit), pointing at the help instead of printing the
+    usage block above it."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"streak: error: {message} (see `{self.prog} --help`)\n")
+        raise _UsageError(f"{message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -86,7 +91,11 @@ def _report_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(f"streak: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     _report_warnings()
     # A command whose exit code 1 means something else (`check`: at risk) fails with its own.
     failed: int = getattr(args, "failure_exit", EXIT_FAILED)

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     smashrun_access_token: SecretStr | None = None
     smashrun_client_id: str | None = None
     smashrun_client_secret: SecretStr | None = None
-    smashrun_redirect_port: int = Field(default=8765, ge=1, le=65535)
+    smashrun_redirect_port: int = Field(default=8765, ge=0, le=65535)
 
     token_file: Path = Field(default_factory=default_token_file)
     token_secret_id: str | None = Field(
