@@ -143,6 +143,20 @@ def test_an_auth_timeout_that_is_not_a_sensible_number_of_seconds_is_refused(
     assert refused(outcome, "--timeout", "seconds"), outcome
 
 
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_redirect_port_no_socket_can_have_is_refused(
+    port: str, clean_streak_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STREAK_SMASHRUN_CLIENT_ID", "client-id")
+    monkeypatch.setenv("STREAK_SMASHRUN_CLIENT_SECRET", "client-secret")
+    monkeypatch.setenv("STREAK_SMASHRUN_REDIRECT_PORT", port)
+
+    outcome = streak(["auth", "--no-browser", "--timeout", "1"])
+
+    assert refused(outcome, "smashrun_redirect_port"), outcome
+    assert "client-secret" not in outcome.err
+
+
 @pytest.mark.parametrize("years", ["nan", "inf", "-1", "0", "0.1", "1e9", "many"])
 def test_demo_years_that_are_not_a_sensible_history_are_refused(years: str, tmp_path: Path) -> None:
     outcome = streak(["demo", "--dir", str(tmp_path / "demo"), "--years", years])
