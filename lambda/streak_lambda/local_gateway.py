@@ -43,6 +43,7 @@ from streak_lambda.proxy_event import (
     rest_proxy_event,
 )
 from streak_lambda.usage_plan import UsagePlan, Verdict
+from streakcore.commands.arg_types import whole_number
 from streakcore.errors import ConfigError, StreakError
 
 DEFAULT_PORT = 8787
@@ -56,6 +57,8 @@ AWS_EXTRA_MODULES = frozenset({"aws_lambda_powertools", "boto3", "botocore"})
 AWS_EXTRA_MISSING = "streak-api needs the aws extra: pip install 'streakcore[aws]'"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 """API Gateway's payload limit."""
+READ_TIMEOUT_S = 30.0
+"""How long a connection may stay silent mid-request (API Gateway gives up after 29 s)."""
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -81,9 +84,37 @@ def _refusal(status: int, message: str) -> ProxyResponse:
 
 
 def _error_type(status: int) -> str:
-    return {403: "ForbiddenException", 429: "TooManyRequestsException"}.get(
-        status, "InternalServerErrorException"
-    )
+    return {
+        400: "BadRequestException",
+        403: "ForbiddenException",
+        408: "RequestTimeoutException",
+        411: "BadRequestException",
+        413: "RequestTooLargeException",
+        429: "TooManyRequestsException",
+    }.get(status, "InternalServerErrorException")
+
+
+def body_length(
+    content_lengths: Sequence[str], transfer_encoding: str | None
+) -> int | ProxyResponse:
+    """The body's size in bytes from the request's Content-Length headers, or the refusal
+    API Gateway answers before any Lambda runs: 400 for a length that is not a whole
+    number of bytes (or two that disagree), 413 past its payload limit, 411 for a chunked
+    body, which this server cannot read."""
+    if transfer_encoding is not None and "chunked" in transfer_encoding.lower():
+        return _refusal(411, "Length Required: send the body with a Content-Length")
+    values = {value.strip() for value in content_lengths}
+    if not values:
+        return 0
+    if len(values) > 1:
+        return _refusal(400, "Content-Length given more than once, with different values")
+    (text,) = values
+    if not (text.isascii() and text.isdigit()):
+        return _refusal(400, "Content-Length must be a whole number of bytes")
+    # Compared as text first: int() refuses numbers of more than a few thousand digits.
+    if len(text) > len(str(MAX_BODY_BYTES)) or int(text) > MAX_BODY_BYTES:
+        return _refusal(413, "Request Too Long")
+    return int(text)
 
 
 class Gateway:
@@ -164,8 +195,9 @@ class Gateway:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
+    def __init__(self, address: tuple[str, int], gateway: Gateway, read_timeout_s: float) -> None:
         self.gateway = gateway
+        self.read_timeout_s = read_timeout_s
         super().__init__(address, _RequestHandler)
 
 
@@ -173,16 +205,36 @@ class _RequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
+    def setup(self) -> None:
+        super().setup()
+        # A socket timeout: a client that stops sending mid-request is answered, not
+        # waited for forever (http.server closes an idle keep-alive connection quietly).
+        self.connection.settimeout(self.server.read_timeout_s)
+
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send(_refusal(413, "Request Too Long"))
+        length = body_length(
+            self.headers.get_all("Content-Length") or [], self.headers.get("Transfer-Encoding")
+        )
+        if isinstance(length, ProxyResponse):
+            self._refuse(length)
             return
-        body = self.rfile.read(length) if length else b""
+        try:
+            body = self.rfile.read(length) if length else b""
+        except TimeoutError:
+            self._refuse(_refusal(408, "Request Timeout: the body stopped before its end"))
+            return
+        if len(body) < length:
+            self._refuse(_refusal(400, "the body ended before its Content-Length"))
+            return
         response = self.server.gateway.handle(
             self.command, self.path, self.headers.items(), body, self.client_address[0]
         )
         self._send(response)
+
+    def _refuse(self, refusal: ProxyResponse) -> None:
+        """Answer and close: what is left of the request cannot be told from the next one."""
+        self.close_connection = True
+        self._send(refusal)
 
     def _send(self, response: ProxyResponse) -> None:
         self.send_response(response.status)
@@ -190,6 +242,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if name.lower() not in {"content-length", "connection"}:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
@@ -209,8 +263,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class RunningGateway:
     """A gateway serving on a socket in a background thread (the CLI and the tests)."""
 
-    def __init__(self, gateway: Gateway, host: str, port: int) -> None:
-        self._server = _Server((host, port), gateway)
+    def __init__(
+        self, gateway: Gateway, host: str, port: int, *, read_timeout_s: float = READ_TIMEOUT_S
+    ) -> None:
+        self._server = _Server((host, port), gateway, read_timeout_s)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -321,7 +377,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve /sync, /stats, /health and /badge.svg")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}")
+    serve.add_argument(
+        "--port",
+        type=whole_number(0, 65535),
+        default=DEFAULT_PORT,
+        help=f"0 to 65535, 0 for any free port (default {DEFAULT_PORT})",
+    )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"default {DEFAULT_HOST}")
     serve.add_argument(
         "--data-dir",

@@ -11,6 +11,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import NoReturn
 
 from streakcore.commands import COMMAND_MODULES, load_command
 from streakcore.commands.common import EXIT_FAILED, EXIT_USAGE
@@ -35,8 +36,21 @@ other StoreError (another sync got in first, the file is in use) goes away by it
 is a failed job, not a setup error."""
 
 
+class _UsageError(Exception):
+    """argparse refused the command line; the message says what was wrong."""
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's refusals as the CLI's other errors: one `streak: error:` line and exit 2
+    returned by `main` (not a SystemExit), pointing at the help instead of printing the
+    usage block above it."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="streak",
         description="Daily running streaks you can trust to the day.",
         epilog="Settings come from STREAK_* environment variables; flags override them.",
@@ -77,7 +91,11 @@ def _report_warnings() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as exc:
+        print(f"streak: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     _report_warnings()
     # A command whose exit code 1 means something else (`check`: at risk) fails with its own.
     failed: int = getattr(args, "failure_exit", EXIT_FAILED)

@@ -102,3 +102,15 @@ class SmashRunUnavailable(SmashRunError):
         super().__init__(message)
         self.cut_short = cut_short
         """The time budget ended the retries early: the failure proves less."""
+
+
+ECHO_LIMIT = 60
+"""How much of a rejected value an error message repeats: enough to recognise it."""
+
+
+def echo(value: str, limit: int = ECHO_LIMIT) -> str:
+    """`value` quoted for an error line: control characters escaped (the line stays one
+    line) and anything past `limit` characters cut (a pasted megabyte stays a line)."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value):,} characters)"

@@ -6,6 +6,7 @@ override them. Secrets are `SecretStr` so they never print.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.units import parse_distance
-from streakcore.errors import ConfigError
+from streakcore.errors import ConfigError, echo
 
 DEFAULT_SMASHRUN_BASE_URL = "https://api.smashrun.com/v1"
 DEFAULT_SMASHRUN_AUTHORIZE_URL = "https://secure.smashrun.com/oauth2/authenticate"
@@ -53,15 +54,35 @@ def writable_cache_dir(path: Path) -> Path:
     return path
 
 
+MAX_SYNC_BUDGET_S = 86_400.0
+"""A day: the longest time budget a sync (or the flag) may have; more is a typo, and an
+infinite one would overflow the waits that are measured against it."""
+
+MAX_ZONE_NAME_CHARS = 255
+"""Far above any IANA name (the longest has 32 characters), below any file system's limit."""
+
+# What IANA names are made of (tz-link's theory.html): ASCII letters, digits, `_`, `-`, `+`,
+# in components separated by `/`. No `.` or `..`, no leading `/`, no NUL, nothing empty.
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*")
+
+
 def resolve_timezone(name: str) -> ZoneInfo:
-    """An IANA zone, or a ConfigError that says what to write instead."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(
-            f"unknown time zone {name!r}: use an IANA name such as America/New_York "
-            "or Europe/London"
-        ) from exc
+    """An IANA zone, or a ConfigError that says what to write instead.
+
+    Every zone a user gives (`--tz`, STREAK_TIMEZONE, `GET /stats?tz=`) comes through here.
+    ZoneInfo looks the name up as a file path, so a name is checked for the shape of one
+    first, and what the file system says of a shapely one (a directory such as `America`,
+    a name too long for it) is a refusal too, never an OSError.
+    """
+    if len(name) <= MAX_ZONE_NAME_CHARS and _ZONE_NAME.fullmatch(name):
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    raise ConfigError(
+        f"unknown time zone {echo(name)}: use an IANA name such as America/New_York "
+        "or Europe/London"
+    )
 
 
 def local_timezone_name() -> str:
@@ -95,16 +116,21 @@ class Settings(BaseSettings):
     smashrun_access_token: SecretStr | None = None
     smashrun_client_id: str | None = None
     smashrun_client_secret: SecretStr | None = None
-    smashrun_redirect_port: int = 8765
+    smashrun_redirect_port: int = Field(default=8765, ge=0, le=65535)
 
     token_file: Path = Field(default_factory=default_token_file)
     token_secret_id: str | None = Field(
         default=None, description="Secrets Manager id of the SmashRun OAuth secret"
     )
 
-    sync_budget_s: float = Field(default=240.0, gt=0, description="time budget of one sync")
+    sync_budget_s: float = Field(
+        default=240.0, gt=0, le=MAX_SYNC_BUDGET_S, description="time budget of one sync"
+    )
     api_sync_budget_s: float = Field(
-        default=20.0, gt=0, description="budget of a sync behind API Gateway's 29 s timeout"
+        default=20.0,
+        gt=0,
+        le=MAX_SYNC_BUDGET_S,
+        description="budget of a sync behind API Gateway's 29 s timeout",
     )
     sync_concurrency: int = Field(default=4, ge=1, le=16)
     requests_per_hour: int = Field(default=240, ge=1, description="client-side request budget")

@@ -7,6 +7,7 @@ import argparse
 import webbrowser
 from typing import TYPE_CHECKING
 
+from streakcore.commands.arg_types import seconds
 from streakcore.commands.common import Subparsers, load_settings
 from streakcore.settings import Settings
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from streakcore.ports import TokenStore
 
 DEFAULT_TIMEOUT_S = 300.0
+MAX_TIMEOUT_S = 3600.0
 
 
 def register(subparsers: Subparsers) -> None:
@@ -43,10 +45,11 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=float,
+        type=seconds(MAX_TIMEOUT_S),
         default=DEFAULT_TIMEOUT_S,
         metavar="SECONDS",
-        help=f"how long to wait for SmashRun's redirect (default {DEFAULT_TIMEOUT_S:.0f})",
+        help="how long to wait for SmashRun's redirect, at most an hour "
+        f"(default {DEFAULT_TIMEOUT_S:.0f})",
     )
     parser.set_defaults(run=run_auth)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from streakcore.commands.arg_types import short_text
 from streakcore.commands.common import (
     Subparsers,
     add_as_of_arg,
@@ -13,8 +14,10 @@ from streakcore.commands.common import (
     load_settings,
     parse_as_of,
 )
-from streakcore.commands.heatmap import add_output_arg, write_output
 from streakcore.commands.history import read_history
+from streakcore.commands.output import STDOUT, add_output_arg, write_output
+
+MAX_LABEL_CHARS = 100
 
 
 def register(subparsers: Subparsers) -> None:
@@ -24,8 +27,13 @@ def register(subparsers: Subparsers) -> None:
         description="A shields-style badge of the current streak: green when today is "
         "done, yellow when at risk, red when broken.",
     )
-    add_output_arg(badge, "SVG")
-    badge.add_argument("--label", default="run streak", help="left-hand text (default: run streak)")
+    add_output_arg(badge, "SVG", default=STDOUT, otherwise="stdout")
+    badge.add_argument(
+        "--label",
+        type=short_text(MAX_LABEL_CHARS),
+        default="run streak",
+        help=f"left-hand text, at most {MAX_LABEL_CHARS} characters (default: run streak)",
+    )
     add_db_arg(badge)
     add_as_of_arg(badge)
     add_tz_arg(badge)
@@ -39,5 +47,5 @@ def run_badge(args: argparse.Namespace) -> int:
     settings = load_settings(args)
     history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
     current = history.current_streak(settings.streak_rule)
-    write_output(badge_for(current, label=args.label), args.output)
+    write_output(badge_for(current, label=args.label), args.output, db=settings.db)
     return 0

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from streakcore.commands.arg_types import path_text
+from streakcore.domain.instants import EARLIEST_YEAR, LATEST_YEAR, read_instant
 from streakcore.domain.rules import RuleName
 from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
@@ -31,6 +33,7 @@ def add_db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
         metavar="PATH",
+        type=path_text,
         help="DuckDB file or s3://bucket/key.duckdb (default: $STREAK_DB or ./runs.duckdb)",
     )
 
@@ -53,7 +56,8 @@ def add_min_distance_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--min-distance",
         metavar="D",
-        help="minimum distance, e.g. 1mi, 1.6km, 1609m (default: $STREAK_MIN_DISTANCE or 1mi)",
+        help="minimum distance, e.g. 1mi, 1.6km, 1609m, at most 1000km "
+        "(default: $STREAK_MIN_DISTANCE or 1mi)",
     )
 
 
@@ -70,7 +74,8 @@ def add_as_of_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
         metavar="ISO-8601",
-        help="answer as of this instant, e.g. 2026-11-26T07:00:00-05:00 (default: now)",
+        help="answer as of this instant, e.g. 2026-11-26T07:00:00-05:00, in the years "
+        f"{EARLIEST_YEAR} to {LATEST_YEAR} (default: now)",
     )
 
 
@@ -100,18 +105,11 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def parse_as_of(text: str | None, tz_name: str) -> datetime:
-    """An aware instant; a naive one is read in the home zone."""
+    """An aware instant (now, without `--as-of`); a naive one is read in the home zone.
+    The same reading and the same years as `GET /stats?as_of=`."""
     if text is None:
         return datetime.now(UTC)
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(
-            f"cannot read --as-of {text!r}: use ISO 8601, e.g. 2026-11-26T07:00:00-05:00"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=resolve_timezone(tz_name))
-    return value
+    return read_instant(text, home=resolve_timezone(tz_name), name="--as-of")
 
 
 # -- the database, wherever STREAK_DB points -------------------------------------------------

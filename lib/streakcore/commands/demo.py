@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from streakcore.commands.arg_types import number, path_text
 from streakcore.commands.common import Subparsers, load_settings
 from streakcore.errors import ConfigError, TokenStoreError
 
@@ -22,6 +23,11 @@ if TYPE_CHECKING:
 
 DEFAULT_DIR = Path("./demo")
 DEFAULT_YEARS = 3.0
+MIN_YEARS = 0.5
+"""The synthetic athlete's shortest history (`streakcore.testing.athletes.MIN_YEARS`, not
+imported: `streak --help` would load the fake SmashRun)."""
+MAX_DEMO_YEARS = 30.0
+"""About 11,000 runs: a long history, synced in a minute or two."""
 DEMO_BUDGET_S = 600.0
 DEMO_REQUESTS_PER_HOUR = 1_000_000
 """The fake has no hourly limit to respect; SmashRun's would stretch a demo over a day."""
@@ -36,13 +42,16 @@ def register(subparsers: Subparsers) -> None:
         "the stats and what the sync cost in requests.",
     )
     parser.add_argument(
-        "--dir", type=Path, default=DEFAULT_DIR, help="where to write runs.duckdb (default ./demo)"
+        "--dir",
+        type=lambda text: Path(path_text(text)),
+        default=DEFAULT_DIR,
+        help="where to write runs.duckdb (default ./demo)",
     )
     parser.add_argument(
         "--years",
-        type=float,
+        type=number(MIN_YEARS, MAX_DEMO_YEARS, unit="years"),
         default=DEFAULT_YEARS,
-        help=f"years of history (default {DEFAULT_YEARS:.0f}, at least 0.5)",
+        help=f"years of history, {MIN_YEARS:g} to {MAX_DEMO_YEARS:g} (default {DEFAULT_YEARS:g})",
     )
     parser.set_defaults(run=run_demo)
 
@@ -127,6 +136,12 @@ def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
 
 def _fresh_db(path: Path) -> Path:
     """It's a demo: each run starts from an empty database."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create {path.parent}: {exc.strerror}; pass another --dir"
+        ) from None
     for stale in (path, path.with_name(path.name + ".wal")):
         try:
             stale.unlink(missing_ok=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
-from pathlib import Path
 
+from streakcore.commands.arg_types import calendar_year
 from streakcore.commands.common import (
     Subparsers,
     add_as_of_arg,
@@ -17,29 +16,8 @@ from streakcore.commands.common import (
     parse_as_of,
 )
 from streakcore.commands.history import read_history
+from streakcore.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.errors import ConfigError
-
-
-def add_output_arg(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="FILE",
-        default="-",
-        help=f"write the {what} here (default: stdout)",
-    )
-
-
-def write_output(text: str, target: str) -> None:
-    """Write `text` to the file `target`, or to stdout for `-`."""
-    if target == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        Path(target).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write {target}: {exc.strerror or exc}") from None
-    print(f"wrote {target}", file=sys.stderr)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -51,12 +29,15 @@ def register(subparsers: Subparsers) -> None:
     )
     span = heatmap.add_mutually_exclusive_group()
     span.add_argument(
-        "--year", type=int, metavar="Y", help="the calendar year (default: this year)"
+        "--year",
+        type=calendar_year,
+        metavar="Y",
+        help="the calendar year, 1970 to 2200 (default: this year)",
     )
     span.add_argument(
         "--streak", action="store_true", help="the current streak, from its first day to its last"
     )
-    add_output_arg(heatmap, "SVG")
+    add_output_arg(heatmap, "SVG", default=STDOUT, otherwise="stdout")
     add_db_arg(heatmap)
     add_as_of_arg(heatmap)
     add_tz_arg(heatmap)
@@ -85,9 +66,7 @@ def run_heatmap(args: argparse.Namespace) -> int:
         first, last = current.start, current.last_day
         title = f"Current streak: {current.days:,} days since {first} ({rule_text})"
     else:
-        year = args.year if args.year is not None else history.today.year
-        if not 1 <= year <= 9999:
-            raise ConfigError(f"--year {year} is not a calendar year")
+        year: int = args.year if args.year is not None else history.today.year
         first, last = year_range(year)
         shown = [d for d in days if first <= d.local_date <= last]
         runs = sum(len(d.activities) for d in shown)
@@ -96,5 +75,6 @@ def run_heatmap(args: argparse.Namespace) -> int:
     write_output(
         heatmap_svg(days, first=first, last=last, streak_dates=streak_dates, title=title),
         args.output,
+        db=settings.db,
     )
     return 0

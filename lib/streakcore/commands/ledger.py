@@ -15,7 +15,7 @@ from streakcore.commands.common import (
     load_settings,
     open_read_store,
 )
-from streakcore.commands.heatmap import write_output
+from streakcore.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.domain.ledger import LedgerRow
 from streakcore.domain.units import metres_to_miles
 from streakcore.errors import ConfigError
@@ -38,7 +38,7 @@ def register(subparsers: Subparsers) -> None:
     ledger.add_argument("--from", dest="first", metavar="D", help="first date, e.g. 2024-01-01")
     ledger.add_argument("--to", dest="last", metavar="D", help="last date (inclusive)")
     ledger.add_argument("--csv", action="store_true", help="print CSV instead of a table")
-    ledger.add_argument("-o", "--output", metavar="FILE", help="write the CSV to this file")
+    add_output_arg(ledger, "CSV", default=None, otherwise="a table, or with --csv stdout")
     add_db_arg(ledger)
     add_rule_args(ledger, rule_help="which days count")
     ledger.set_defaults(run=run_ledger)
@@ -88,7 +88,7 @@ def run_ledger(args: argparse.Namespace) -> int:
         days = group_days(store.run_facts())
     rows = ledger(days, settings.streak_rule, first=first, last=last)
     if args.csv or args.output:
-        write_output(ledger_csv(rows), args.output or "-")
+        write_output(ledger_csv(rows), args.output or STDOUT, db=settings.db)
     else:
         print_ledger(rows)
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from streakcore.commands.arg_types import whole_number
 from streakcore.commands.common import (
     Subparsers,
     add_as_of_arg,
@@ -16,6 +17,9 @@ from streakcore.commands.common import (
     open_read_store,
     parse_as_of,
 )
+
+MAX_STREAKS_LISTED = 100_000
+"""More than a lifetime of daily runs can break into."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -36,7 +40,13 @@ def register(subparsers: Subparsers) -> None:
     add_db_arg(streaks)
     add_json_arg(streaks)
     add_rule_args(streaks)
-    streaks.add_argument("-n", "--top", type=int, default=10, help="how many (default 10)")
+    streaks.add_argument(
+        "-n",
+        "--top",
+        type=whole_number(1, MAX_STREAKS_LISTED),
+        default=10,
+        help=f"how many, 1 to {MAX_STREAKS_LISTED:,} (default 10)",
+    )
     streaks.set_defaults(run=run_streaks)
 
 
@@ -61,7 +71,7 @@ def run_streaks(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     with open_read_store(settings) as store:
-        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(max(args.top, 0)))
+        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(args.top))
     if args.json:
         keys = ("start", "end", "days", "distance_m", "runs")
         print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from streakcore.commands.arg_types import seconds
 from streakcore.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -33,7 +34,7 @@ from streakcore.commands.common import (
     load_settings,
 )
 from streakcore.errors import ConfigError, StreakError
-from streakcore.settings import Settings
+from streakcore.settings import MAX_SYNC_BUDGET_S, Settings
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -80,9 +81,9 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--budget",
-        type=float,
+        type=seconds(MAX_SYNC_BUDGET_S),
         metavar="SECONDS",
-        help="stop cleanly after this long (default: $STREAK_SYNC_BUDGET_S or 240)",
+        help="stop cleanly after this long, at most a day (default: $STREAK_SYNC_BUDGET_S or 240)",
     )
     parser.set_defaults(run=run_sync)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-from streakcore.errors import ConfigError
+from streakcore.errors import ConfigError, echo
 
 METRES_PER_MILE = 1609.344
 METRES_PER_KM = 1000.0
+MAX_DISTANCE_M = 1_000_000.0
+"""The farthest distance we read (1000 km): a minimum beyond it is a typo, and a long run
+of digits would otherwise become an infinite number of metres."""
 
 _DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mi|miles?|km|m)\s*$", re.IGNORECASE)
 _UNIT_METRES = {
@@ -20,14 +23,21 @@ _UNIT_METRES = {
 
 
 def parse_distance(text: str) -> float:
-    """Parse `1mi`, `1.6km` or `1609m` into metres."""
+    """Parse `1mi`, `1.6km` or `1609m` into metres, at most MAX_DISTANCE_M."""
     match = _DISTANCE.match(text)
     if match is None:
         raise ConfigError(
-            f"cannot read distance {text!r}: write a number and a unit, e.g. 1mi, 1.6km or 1609m"
+            f"cannot read distance {echo(text)}: write a number and a unit, "
+            "e.g. 1mi, 1.6km or 1609m"
         )
-    value = float(match.group(1))
-    return value * _UNIT_METRES[match.group(2).lower()]
+    distance_m = float(match.group(1)) * _UNIT_METRES[match.group(2).lower()]
+    # Compared after the conversion: a finite number of miles can still overflow in metres.
+    if not distance_m <= MAX_DISTANCE_M:
+        raise ConfigError(
+            f"distance {echo(text)} is too far: write at most "
+            f"{MAX_DISTANCE_M / METRES_PER_KM:.0f}km"
+        )
+    return distance_m
 
 
 def metres_to_miles(distance_m: float) -> float:
