@@ -30,7 +30,7 @@ DIRECT_DEPENDENCY_REASONS = {
     "httpx": "the SmashRun client (sync)",
     "pydantic": "models and validation (every route)",
     "pydantic-settings": "settings from the environment (every route)",
-    "tzdata": "IANA time zones for zoneinfo: Lambda's image has no system database to rely on",
+    "tzdata": "IANA time zones for zoneinfo, whatever zone files the runtime image has",
     "aws-lambda-powertools": "routing, structured logs and metrics (every route)",
     "boto3": "S3, Secrets Manager and SNS; bundled for S3 conditional writes",
 }

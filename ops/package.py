@@ -39,6 +39,7 @@ from ops.import_check import (
     AwsCheck,
     Interpreter,
     aws_check,
+    describe,
     find_interpreter,
     host_machine,
     import_seconds,
@@ -321,16 +322,21 @@ def describe_left_out(left_out: Mapping[str, Path], services: frozenset[str]) ->
 
 
 def bytecode_compiler(config: BuildConfig) -> Interpreter:
-    """The CPython of the runtime's version that compiles the bytecode (any machine: bytecode
-    does not depend on it)."""
-    machine = config.arch.machine if config.verify_python else host_machine()
-    interpreter = find_interpreter(LAMBDA_PYTHON, machine, config.verify_python)
-    if interpreter is None:
+    """The CPython of the runtime's version that compiles the bytecode, on any machine:
+    bytecode depends on the version (its magic number), not on the machine."""
+    version = f"{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
+    if config.verify_python is not None:
+        given = describe(config.verify_python)
+        if given is None or given.implementation != "cpython" or given.version != LAMBDA_PYTHON:
+            raise ConfigError(f"{config.verify_python} is not CPython {version}")
+        return given
+    found = find_interpreter(LAMBDA_PYTHON, host_machine())
+    if found is None:
         raise StreakError(
-            f"no CPython {LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]} to compile the Lambda's bytecode "
-            "with (its magic number must be the runtime's): pass --python PATH"
+            f"no CPython {version} to compile the Lambda's bytecode with (its magic number "
+            "must be the runtime's): pass --python PATH"
         )
-    return interpreter
+    return found
 
 
 def floor_wheel(wheels: Path) -> Wheel | None:

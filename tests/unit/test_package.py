@@ -951,3 +951,12 @@ def test_the_route_check_names_imports_of_what_the_package_left_out() -> None:
 
     # then only the left-out one (or a module inside it) is named
     assert left_out_imports(results, ["rich", "pydantic.v1"]) == ["rich.console"]
+
+
+def test_bytecode_is_compiled_only_by_the_runtimes_cpython(tmp_path: Path) -> None:
+    # given an explicit interpreter that is not CPython 3.12 (here: none at all)
+    config = package.BuildConfig(verify_python=tmp_path / "python-missing")
+
+    # then the build refuses to compile with it: the magic number would not be 3.12's
+    with pytest.raises(ConfigError, match=r"is not CPython 3\.12"):
+        package.bytecode_compiler(config)
