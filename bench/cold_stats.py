@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.lambda_package import BARE_IMPORT, bare_deps, lambda_package
-from bench.paired import interleaved, paired_row
+from bench.paired import ChildCpu, interleaved, paired_row
 from bench.table import Row
 from ops.route_check import lambda_world, run_probe
 from streakcore.errors import StreakError
@@ -54,7 +54,8 @@ def run() -> list[Row]:
             )
             return time.perf_counter() - started
 
-        paired = interleaved(cold_stats, bare_import)
+        cpu = ChildCpu()
+        paired = interleaved(cpu.timed("stats", cold_stats), cpu.timed("bare", bare_import))
     if statuses != {200}:
         raise StreakError(f"cold GET /stats answered {sorted(map(str, statuses))}, not 200")
     compiled = f"modules compiled from source on the way: {len(from_source)}" + (
@@ -63,7 +64,8 @@ def run() -> list[Row]:
     note = (
         f"median of {len(paired.figures)} interleaved pairs, each process timed from outside; "
         f"answered from the S3 stats document (moto) after a {ATHLETE_YEARS}-year sync from "
-        f"the zip; {compiled}. Baseline: {bare.describe()}. {package.check_unwritten()}"
+        f"the zip; {compiled}; {cpu.describe('stats', 'bare')}. Baseline: {bare.describe()}. "
+        f"{package.check_unwritten()}"
     )
     return [
         paired_row(

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from bench.lambda_package import BARE_IMPORT, bare_deps, lambda_package
-from bench.paired import interleaved, paired_row
+from bench.paired import ChildCpu, interleaved, paired_row
 from bench.table import Row
 
 GOAL_RATIO = 1.0
@@ -55,13 +55,15 @@ def run() -> list[Row]:
         processes["bare"].append(whole)
         return inside
 
-    paired = interleaved(handler, baseline)
+    cpu = ChildCpu()
+    paired = interleaved(cpu.timed("handler", handler), cpu.timed("bare", baseline))
     whole_handler = sorted(processes["handler"])[len(processes["handler"]) // 2]
     whole_bare = sorted(processes["bare"])[len(processes["bare"]) // 2]
     note = (
         f"median of {len(paired.figures)} interleaved pairs, each a new process timed around "
         f"the import; whole processes {whole_handler * 1e3:.0f} ms vs {whole_bare * 1e3:.0f} "
-        f"ms. Baseline: {bare.describe()}. {package.check_unwritten()}"
+        f"ms; {cpu.describe('handler', 'bare')}. Baseline: {bare.describe()}. "
+        f"{package.check_unwritten()}"
     )
     return [
         paired_row(
