@@ -155,7 +155,7 @@ def apply(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks (`python -m bench.run`)."""
+    """Run the benchmarks (`-- SECTION ...`); Lambda figures need a CPython 3.12 to run."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "bench.run", *session.posargs)
 

@@ -1,8 +1,9 @@
-"""Bulk load: 10k activities + 100k splits into DuckDB, vs executemany and vs read_csv."""
+"""Bulk load: 10k activities + 100k splits into DuckDB, vs read_csv (paired) and executemany."""
 
 from __future__ import annotations
 
 import csv
+import itertools
 import tempfile
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.paired import interleaved, paired_row
 from bench.table import Row
 from streakcore.domain.models import Activity, Split
 from streakcore.domain.units import METRES_PER_MILE
@@ -19,6 +21,7 @@ from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 ACTIVITIES = 10_000
 SPLITS_PER_RUN = 10
 EXECUTEMANY_SAMPLE = 2_000
+GOAL_RATIO = 3.0
 
 
 _ACTIVITY_CSV_COLUMNS = {
@@ -107,42 +110,55 @@ def _activity_rows(batch: Batch) -> list[tuple[object, ...]]:
     ]
 
 
+def _apply_seconds(batch: Batch, path: Path) -> float:
+    store = RunStore.open(path)
+    try:
+        start = time.perf_counter()
+        store.apply(batch)
+        return time.perf_counter() - start
+    finally:
+        store.close()
+
+
+def _read_csv_seconds(act_csv: Path, split_csv: Path, path: Path) -> float:
+    """The floor: DuckDB reading the same rows from CSV files already on disk."""
+    store = RunStore.open(path)
+    try:
+        con = store.connection
+        start = time.perf_counter()
+        con.execute("BEGIN")
+        con.execute(
+            f"INSERT INTO activities SELECT * FROM read_csv('{act_csv}', header=false, "
+            f"columns={_ACTIVITY_CSV_COLUMNS})"
+        )
+        con.execute(
+            f"INSERT INTO splits SELECT * FROM read_csv('{split_csv}', header=false, "
+            f"columns={_SPLIT_CSV_COLUMNS})"
+        )
+        con.execute("COMMIT")
+        return time.perf_counter() - start
+    finally:
+        store.close()
+
+
 def run() -> list[Row]:
     batch = _batch()
     with tempfile.TemporaryDirectory() as tmp:
-        ours = []
-        for k in range(3):
-            store = RunStore.open(Path(tmp) / f"ours{k}.duckdb")
-            start = time.perf_counter()
-            store.apply(batch)
-            ours.append(time.perf_counter() - start)
-            store.close()
-        ours_s = sorted(ours)[1]
-
-        # The floor: DuckDB reading the same rows from CSV files already on disk.
         act_csv, split_csv = Path(tmp) / "a.csv", Path(tmp) / "s.csv"
         with act_csv.open("w", newline="") as f:
             csv.writer(f).writerows(_activity_rows(batch))
         with split_csv.open("w", newline="") as f:
             csv.writer(f).writerows(_split_rows(batch))
-        floors = []
-        for k in range(3):
-            store = RunStore.open(Path(tmp) / f"floor{k}.duckdb")
-            con = store.connection
-            start = time.perf_counter()
-            con.execute("BEGIN")
-            con.execute(
-                f"INSERT INTO activities SELECT * FROM read_csv('{act_csv}', header=false, "
-                f"columns={_ACTIVITY_CSV_COLUMNS})"
-            )
-            con.execute(
-                f"INSERT INTO splits SELECT * FROM read_csv('{split_csv}', header=false, "
-                f"columns={_SPLIT_CSV_COLUMNS})"
-            )
-            con.execute("COMMIT")
-            floors.append(time.perf_counter() - start)
-            store.close()
-        floor_s = sorted(floors)[1]
+        files = itertools.count()
+
+        def fresh() -> Path:
+            return Path(tmp) / f"db{next(files)}.duckdb"
+
+        paired = interleaved(
+            lambda: _apply_seconds(batch, fresh()),
+            lambda: _read_csv_seconds(act_csv, split_csv, fresh()),
+        )
+        ours_s = paired.figure
 
         # The baseline: row-by-row executemany, timed on a sample and extrapolated linearly.
         con = duckdb.connect(str(Path(tmp) / "rows.duckdb"))
@@ -161,15 +177,13 @@ def run() -> list[Row]:
         executemany_s = per_row * total_rows
 
     return [
-        Row(
+        paired_row(
             "bulk load",
             "10k runs + 100k splits, store.apply",
-            ours_s,
-            "s",
+            paired,
             "read_csv of the same rows (floor)",
-            floor_s,
-            "<= 3x floor",
-            ours_s <= 3 * floor_s,
+            goal_ratio=GOAL_RATIO,
+            note=f"median of {len(paired.figures)} interleaved pairs, each into a new file",
         ),
         Row(
             "bulk load",

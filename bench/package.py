@@ -1,38 +1,40 @@
-"""Package: the Lambda zip vs the duckdb wheel alone (the floor)."""
+"""Package: the Lambda zip vs the duckdb wheel alone (the floor), and what the zip holds.
+
+The zip is the one `nox -s package` builds (bytecode in, left-out files out); the wheel is
+the duckdb wheel of the same version that the build downloaded (cp312, manylinux x86_64).
+"""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
+from dataclasses import asdict
 
-from bench.table import Row
-
-ROOT = Path(__file__).resolve().parent.parent
+from bench.lambda_package import lambda_package
+from bench.table import Row, Section
+from ops.package import FLOOR_RATIO_GOAL, render_contents, render_left_out
+from streakcore.errors import StreakError
 
 
-def run() -> list[Row]:
-    with tempfile.TemporaryDirectory() as tmp:
-        zip_path = Path(tmp) / "lambda.zip"
-        subprocess.run(
-            [sys.executable, "-m", "ops.package", "--output", str(zip_path), "--skip-verify"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        wheels = Path(tmp) / "wheels"
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "--platform", "manylinux_2_28_x86_64", "--platform", "manylinux_2_27_x86_64",
-             "--python-version", "3.12", "--implementation", "cp", "-d", str(wheels), "duckdb"],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-        duckdb_wheel = next(wheels.glob("duckdb-*.whl"))
-        return [
-            Row("package", "Lambda zip (x86_64, cp312)", zip_path.stat().st_size, "bytes",
-                f"duckdb wheel alone ({duckdb_wheel.name.split('-')[1]})",
-                duckdb_wheel.stat().st_size, "< 50 MB zipped",
-                zip_path.stat().st_size < 50 * 1024 * 1024),
-        ]  # fmt: skip
+def run() -> Section:
+    build = lambda_package().build
+    if build.floor is None:
+        raise StreakError("the build downloaded no duckdb wheel to measure the zip against")
+    print(render_contents(build.contents))
+    print(render_left_out(build.left_out))
+    bytecode = build.bytecode
+    zipped = build.archive.zipped_bytes
+    ratio = zipped / build.floor.size
+    row = Row(
+        "package",
+        "Lambda zip (x86_64, cp312, with bytecode)",
+        zipped,
+        "bytes",
+        f"duckdb {build.floor.version} wheel alone (cp312 manylinux x86_64)",
+        build.floor.size,
+        f"<= {FLOOR_RATIO_GOAL:g}x",
+        ratio <= FLOOR_RATIO_GOAL,
+        f"{zipped:,} bytes vs {build.floor.size:,}; {build.archive.unzipped_bytes / 1e6:.1f} MB "
+        f"unzipped, {build.archive.entries:,} entries; bytecode for {bytecode.compiled} modules "
+        f"({bytecode.sourceless} sourceless); the rest of the zip past duckdb is "
+        f"{(zipped - build.floor.size) / 1e6:.2f} MB",
+    )
+    return Section([row], contents=[asdict(content) for content in build.contents])

@@ -1,7 +1,12 @@
 """`python -m bench.run [SECTION ...]`: run the benchmarks, print a table, write results.json.
 
 Every figure is measured beside its floor or baseline in the same run, because this
-machine is shared and noisy: read the ratios, not the absolute times.
+machine is shared and noisy: read the ratios, not the absolute times. Timed ratios are
+taken in interleaved pairs (bench/paired.py) and reported as the median per-pair ratio
+with its spread.
+
+Running some sections replaces only their rows in bench/results.json; the README's
+Performance section is then regenerated from the whole file (`--readme` does only that).
 """
 
 from __future__ import annotations
@@ -13,30 +18,24 @@ import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from bench.table import Row
+from bench.readme import README, rewrite_readme
+from bench.table import Row, Section, format_ratio, format_value
 
 SECTIONS: tuple[str, ...] = (
     "request_counts",
     "backfill_time",
+    "backfill_cpu",
     "bulk_load",
     "stats",
     "startup",
+    "cold_stats",
     "warm_stats",
     "package",
     "memory",
 )
 RESULTS = Path(__file__).with_name("results.json")
-
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "s":
-        return f"{value * 1e3:,.2f} ms" if value < 1 else f"{value:,.2f} s"
-    if unit == "bytes":
-        return f"{value / 1e6:,.2f} MB" if value >= 1e5 else f"{value:,.0f} B"
-    return f"{value:,.0f} {unit}".strip()
 
 
 def print_table(rows: list[Row]) -> None:
@@ -51,16 +50,38 @@ def print_table(rows: list[Row]) -> None:
         table.add_row(
             r.section,
             r.name,
-            _fmt(r.figure, r.unit),
+            format_value(r.figure, r.unit),
             r.baseline_name,
-            _fmt(r.baseline, r.unit),
-            "-" if r.ratio is None else f"{r.ratio:,.2f}x",
+            format_value(r.baseline, r.unit),
+            format_ratio(r),
             f"{r.target}{met}",
         )
     Console(width=200).print(table)
     for r in rows:
         if r.note:
             print(f"- {r.section} / {r.name}: {r.note}")
+
+
+def measure(name: str) -> Section:
+    result = importlib.import_module(f"bench.{name}").run()
+    return result if isinstance(result, Section) else Section(list(result))
+
+
+def merged_results(
+    previous: dict[str, Any], measured: dict[str, Section], at: str
+) -> dict[str, Any]:
+    """The results file with `measured` sections replaced, in SECTIONS order."""
+    sections = dict(previous.get("sections", {}))
+    for name, section in measured.items():
+        sections[name] = {
+            "measured_at": at,
+            "rows": [row.as_dict() for row in section.rows],
+            **({"contents": section.contents} if section.contents else {}),
+        }
+    return {
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "sections": {name: sections[name] for name in SECTIONS if name in sections},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,27 +93,28 @@ def main(argv: list[str] | None = None) -> int:
         help=f"any of: {', '.join(SECTIONS)} (default: all)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="measure nothing: regenerate README.md's Performance table from the results",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.sections) - set(SECTIONS))
     if unknown:
         parser.error(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
-    rows: list[Row] = []
-    for name in args.sections or SECTIONS:
-        print(f"bench: {name} ...", file=sys.stderr, flush=True)
-        rows += importlib.import_module(f"bench.{name}").run()
-    print_table(rows)
-    args.output.write_text(
-        json.dumps(
-            {
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "machine": {"python": platform.python_version(), "platform": platform.platform()},
-                "rows": [r.as_dict() for r in rows],
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    print(f"bench: wrote {args.output}", file=sys.stderr)
+    if not args.readme:
+        measured: dict[str, Section] = {}
+        for name in args.sections or SECTIONS:
+            print(f"bench: {name} ...", file=sys.stderr, flush=True)
+            measured[name] = measure(name)
+        print_table([row for section in measured.values() for row in section.rows])
+        previous = json.loads(args.output.read_text()) if args.output.exists() else {}
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        args.output.write_text(json.dumps(merged_results(previous, measured, at), indent=2) + "\n")
+        print(f"bench: wrote {args.output}", file=sys.stderr)
+    if args.output == RESULTS:
+        README.write_text(rewrite_readme(README.read_text(), json.loads(RESULTS.read_text())))
+        print(f"bench: regenerated the Performance table in {README}", file=sys.stderr)
     return 0
 
 

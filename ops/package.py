@@ -1,14 +1,23 @@
-"""Build dist/lambda.zip: the Lambda code and its wheels, lean and byte-for-byte reproducible.
+"""Build dist/lambda.zip: the Lambda code and its wheels, lean, fast to start, reproducible.
 
-    python -m ops.package [--arch x86_64|arm64] [--output dist/lambda.zip]
+    python -m ops.package [--arch x86_64|arm64] [--output dist/lambda.zip] [--python PATH]
 
-Dependencies are the project's runtime dependencies plus its `aws` extra, installed from
-manylinux wheels for the runtime's CPython. That includes boto3 and botocore, bundled on
-purpose although the runtime has its own: the S3 store needs conditional writes (IfMatch
-on PutObject, botocore >= 1.35.69) and the runtime's boto3 is whatever AWS last shipped.
-Of botocore's service models only those the code calls go in. The zip is then checked in
-a clean CPython of that version (when this machine has one): the handler imports, and the
-bundled boto3 makes conditional writes against a local moto server.
+Dependencies are the project's runtime dependencies plus its `aws` extra, as manylinux
+wheels for the runtime's CPython. That includes boto3 and botocore, bundled on purpose
+although the runtime has its own: the S3 store needs conditional writes (IfMatch on
+PutObject, botocore >= 1.35.69) and the runtime's boto3 is whatever AWS last shipped.
+
+What the Lambda never reads stays out: botocore's models of services we do not call, and
+what ops/lambda_contents.py lists with its reason (rich and the libraries only it needs,
+assets and sub-packages of features nothing calls). The modules the handler's routes
+import get bytecode compiled by CPython 3.12 (ops/bytecode.py), so a cold start from the
+read-only /var/task compiles nothing. The report says what each distribution costs and why
+it is there, and how the zip compares with the duckdb wheel alone (the floor).
+
+The zip is then checked in a clean CPython of the runtime's version (when this machine has
+one): the handler imports, the bundled boto3 makes conditional writes against a local moto
+server, and a sync followed by GET /stats, /health and /badge.svg run from the unpacked
+zip, each as a new process, without importing anything that was left out.
 """
 
 from __future__ import annotations
@@ -25,20 +34,34 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ops.bytecode import COLD_MODULES, Bytecode, read_module_list, with_bytecode
 from ops.import_check import (
     AwsCheck,
+    Interpreter,
     aws_check,
+    describe,
     find_interpreter,
     host_machine,
     import_seconds,
     moto_endpoint,
 )
+from ops.lambda_contents import (
+    OWN_PACKAGES,
+    ContentRow,
+    content_rows,
+    installed_distributions,
+    left_out_modules,
+    left_out_summary,
+    select_contents,
+    with_short_metadata,
+)
+from ops.route_check import RouteCheck, check_routes
 from ops.zip_archive import (
     ArchiveStats,
     collect_tree,
     distributions,
+    entry_sizes,
     merge_entries,
-    top_level_sizes,
     write_reproducible_zip,
     zip_timestamp,
 )
@@ -50,6 +73,9 @@ LAMBDA_PYTHON = (3, 12)
 DEFAULT_MAX_ZIPPED_BYTES = 50 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 HANDLER_MODULE = "streak_lambda.handler"
+# The issue's goal for the zip: at most this many times the duckdb wheel alone.
+FLOOR_DISTRIBUTION = "duckdb"
+FLOOR_RATIO_GOAL = 1.25
 
 # The AWS services lib/ and lambda/ make clients for: S3 holds the DuckDB file, Secrets
 # Manager the tokens and API keys, SNS takes the at-risk alert. botocore ships models for
@@ -109,14 +135,35 @@ class BuildConfig:
     handler_module: str = HANDLER_MODULE
     aws_services: frozenset[str] = BUNDLED_AWS_SERVICES
     source_date_epoch: str | None = None
+    cold_modules: Path = COLD_MODULES
+    """The modules that get bytecode: what the handler's routes import."""
+    check_routes: bool = True
+
+
+@dataclass(frozen=True)
+class Wheel:
+    name: str
+    version: str
+    size: int
 
 
 @dataclass(frozen=True)
 class BuildResult:
     archive: ArchiveStats
     distributions: list[str]
-    largest: list[tuple[str, int]]
+    contents: list[ContentRow]
+    left_out: list[tuple[str, int, int]]
+    """(reason, files, unzipped bytes) of what the zip leaves out."""
+    left_out_modules: frozenset[str]
+    bytecode: Bytecode
+    compiler: Interpreter
+    floor: Wheel | None
+    """The duckdb wheel the zip is measured against."""
     notes: list[str]
+
+    @property
+    def floor_ratio(self) -> float | None:
+        return self.archive.zipped_bytes / self.floor.size if self.floor else None
 
 
 @dataclass(frozen=True)
@@ -127,6 +174,7 @@ class ImportCheck:
     interpreter: Path | None
     skipped_because: str | None = None
     aws: AwsCheck | None = None
+    routes: RouteCheck | None = None
 
 
 def requirement_name(requirement: str) -> str:
@@ -148,13 +196,46 @@ def lambda_requirements(pyproject: Path) -> list[str]:
     return [requirement for requirement in wanted if requirement_name(requirement) != own_name]
 
 
+def wheel_selection_args(arch: Architecture) -> list[str]:
+    """pip options that pick wheels for the runtime: its CPython, its manylinux tags."""
+    return [
+        *(option for tag in arch.platform_tags() for option in ("--platform", tag)),
+        "--implementation",
+        "cp",
+        "--python-version",
+        f"{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}",
+        "--only-binary=:all:",
+    ]
+
+
+def pip_download_command(
+    requirements: Sequence[str],
+    wheels: Path,
+    arch: Architecture,
+    extra_args: Sequence[str] = (),
+) -> list[str]:
+    """Resolve and fetch the runtime's wheels; kept, so the zip can be measured against one."""
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--dest",
+        str(wheels),
+        *wheel_selection_args(arch),
+        "--disable-pip-version-check",
+        "--quiet",
+        *extra_args,
+        *requirements,
+    ]
+
+
 def pip_install_command(
     requirements: Sequence[str],
     target: Path,
     arch: Architecture,
     extra_args: Sequence[str] = (),
 ) -> list[str]:
-    python_version = f"{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
     return [
         sys.executable,
         "-m",
@@ -162,13 +243,8 @@ def pip_install_command(
         "install",
         "--target",
         str(target),
-        *(option for tag in arch.platform_tags() for option in ("--platform", tag)),
-        "--implementation",
-        "cp",
-        "--python-version",
-        python_version,
-        "--only-binary=:all:",
-        # .pyc files carry build-time data and Lambda cannot reuse them from a read-only tree.
+        *wheel_selection_args(arch),
+        # pip would compile with this interpreter, not the runtime's: ops/bytecode.py does it.
         "--no-compile",
         "--disable-pip-version-check",
         "--quiet",
@@ -245,18 +321,69 @@ def describe_left_out(left_out: Mapping[str, Path], services: frozenset[str]) ->
     )
 
 
+def bytecode_compiler(config: BuildConfig) -> Interpreter:
+    """The CPython of the runtime's version that compiles the bytecode, on any machine:
+    bytecode depends on the version (its magic number), not on the machine."""
+    version = f"{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}"
+    if config.verify_python is not None:
+        given = describe(config.verify_python)
+        if given is None or given.implementation != "cpython" or given.version != LAMBDA_PYTHON:
+            raise ConfigError(f"{config.verify_python} is not CPython {version}")
+        return given
+    found = find_interpreter(LAMBDA_PYTHON, host_machine())
+    if found is None:
+        raise StreakError(
+            f"no CPython {version} to compile the Lambda's bytecode with (its magic number "
+            "must be the runtime's): pass --python PATH"
+        )
+    return found
+
+
+def floor_wheel(wheels: Path) -> Wheel | None:
+    for wheel in sorted(wheels.glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        if name.lower() == FLOOR_DISTRIBUTION:
+            return Wheel(wheel.name, version, wheel.stat().st_size)
+    return None
+
+
 def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
-    """Install the wheels into `scratch`, add our sources and write the reproducible zip."""
-    site = scratch / "site"
+    """Fetch and install the wheels into `scratch`, add our sources, leave out what the
+    Lambda never reads, compile the cold paths and write the reproducible zip."""
+    wheels, site = scratch / "wheels", scratch / "site"
     requirements = lambda_requirements(config.repo_root / "pyproject.toml")
-    run_pip(pip_install_command(requirements, site, config.arch, config.pip_args))
-    entries, left_out = without_unused_aws_models(
+    run_pip(pip_download_command(requirements, wheels, config.arch, config.pip_args))
+    wheel_files = [str(wheel) for wheel in sorted(wheels.glob("*.whl"))]
+    # pip download resolved the set; installing exactly those files needs no index.
+    run_pip(pip_install_command(wheel_files, site, config.arch, ("--no-deps", "--no-index")))
+    installed = installed_distributions(site)
+    entries, aws_left_out = without_unused_aws_models(
         merge_entries(collect_tree(site), own_sources(config.repo_root)), config.aws_services
     )
-    notes = [describe_left_out(left_out, config.aws_services)]
+    selection = select_contents(entries, installed)
+    compiler = bytecode_compiler(config)
+    bytecode = with_bytecode(
+        with_short_metadata(selection.kept, scratch / "metadata"),
+        read_module_list(config.cold_modules),
+        OWN_PACKAGES,
+        compiler.path,
+        LAMBDA_PYTHON,
+        scratch / "bytecode",
+    )
+    notes = [describe_left_out(aws_left_out, config.aws_services)]
     timestamp = zip_timestamp(config.source_date_epoch)
-    archive = write_reproducible_zip(entries, config.output, timestamp)
-    return BuildResult(archive, distributions(entries), top_level_sizes(entries), notes)
+    archive = write_reproducible_zip(bytecode.entries, config.output, timestamp)
+    return BuildResult(
+        archive=archive,
+        distributions=distributions(bytecode.entries),
+        contents=content_rows(entry_sizes(archive.path), installed),
+        left_out=left_out_summary(selection.left_out),
+        left_out_modules=left_out_modules(selection.left_out),
+        bytecode=bytecode,
+        compiler=compiler,
+        floor=floor_wheel(wheels),
+        notes=notes,
+    )
 
 
 def enforce_budget(archive: ArchiveStats, max_zipped_bytes: int) -> None:
@@ -272,9 +399,9 @@ def enforce_budget(archive: ArchiveStats, max_zipped_bytes: int) -> None:
         )
 
 
-def check_import(archive: Path, config: BuildConfig, scratch: Path) -> ImportCheck:
-    """Import the handler, then use the bundled boto3 against moto, from the unzipped archive
-    in a clean interpreter matching Lambda's."""
+def check_import(result: BuildResult, config: BuildConfig, scratch: Path) -> ImportCheck:
+    """From the unzipped archive, in a clean interpreter matching Lambda's: import the
+    handler, use the bundled boto3 against moto, then run a sync and the read routes."""
     if not config.verify:
         return ImportCheck(None, None, "--skip-verify was given")
     if config.verify_python is None and config.arch.machine != host_machine():
@@ -290,26 +417,43 @@ def check_import(archive: Path, config: BuildConfig, scratch: Path) -> ImportChe
             "import the package with: pass --python PATH, or --skip-verify to build unverified"
         )
     tree = scratch / "unzipped"
-    with zipfile.ZipFile(archive) as opened:
+    with zipfile.ZipFile(result.archive.path) as opened:
         opened.extractall(tree)
+    before = files_under(tree)
     seconds = import_seconds(interpreter.path, config.handler_module, tree)
     with moto_endpoint() as endpoint_url:
         aws = aws_check(
             interpreter.path, tree, sorted(config.aws_services), endpoint_url, scratch / "home"
         )
-    return ImportCheck(seconds, interpreter.path, aws=aws)
+    routes = None
+    if config.check_routes:
+        routes = check_routes(interpreter.path, tree, scratch / "routes", result.left_out_modules)
+    written = sorted(files_under(tree) - before)
+    if written:
+        # Lambda's /var/task is read-only: whatever needs writing there fails in the cloud.
+        raise StreakError(f"running from the package wrote into it: {', '.join(written[:5])}")
+    return ImportCheck(seconds, interpreter.path, aws=aws, routes=routes)
+
+
+def files_under(root: Path) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
 
 
 def build(config: BuildConfig) -> tuple[BuildResult, ImportCheck]:
-    """The whole build: assemble, check the budget, then check the zip (handler, boto3)."""
+    """The whole build: assemble, check the budget, then check the zip (handler, boto3,
+    routes)."""
     with tempfile.TemporaryDirectory(prefix="streak-lambda-") as scratch:
         result = assemble(config, Path(scratch))
         enforce_budget(result.archive, config.max_zipped_bytes)
-        return result, check_import(result.archive.path, config, Path(scratch))
+        return result, check_import(result, config, Path(scratch))
 
 
 def mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.2f}"
 
 
 def render_report(result: BuildResult) -> str:
@@ -320,10 +464,60 @@ def render_report(result: BuildResult) -> str:
         f"unzipped     {mib(archive.unzipped_bytes)} ({archive.unzipped_bytes} bytes)",
         f"entries      {archive.entries}",
         f"sha256       {archive.sha256}",
-        "largest      " + ", ".join(f"{name} {mib(size)}" for name, size in result.largest),
-        "dependencies " + " ".join(result.distributions),
     ]
+    if result.floor is not None and result.floor_ratio is not None:
+        lines.append(
+            f"floor        {megabytes(archive.zipped_bytes)} MB zipped = "
+            f"{result.floor_ratio:.3f}x the {result.floor.name} wheel "
+            f"({megabytes(result.floor.size)} MB); goal <= {FLOOR_RATIO_GOAL}x"
+        )
+    lines.append(render_bytecode(result))
+    lines.append("dependencies " + " ".join(result.distributions))
     lines.extend(f"note         {note}" for note in result.notes)
+    lines.append(render_contents(result.contents))
+    lines.append(render_left_out(result.left_out))
+    return "\n".join(lines)
+
+
+def render_bytecode(result: BuildResult) -> str:
+    bytecode = result.bytecode
+    line = (
+        f"bytecode     {bytecode.compiled} modules compiled by CPython "
+        f"{result.compiler.version[0]}.{result.compiler.version[1]} (magic {bytecode.magic}, "
+        f"unchecked-hash): {bytecode.sourceless} third-party as sourceless .pyc, "
+        f"{bytecode.compiled - bytecode.sourceless} beside their source (ours, and packages "
+        "that read their own)"
+    )
+    if bytecode.missing:
+        line += f"; {len(bytecode.missing)} listed modules not in the package"
+    return line
+
+
+def render_contents(rows: Sequence[ContentRow]) -> str:
+    """What the zip holds: MB per distribution (and our packages), and why each is there."""
+    width = max(len(f"{row.name} {row.version}".strip()) for row in rows)
+    lines = [f"contents     {'MB zipped':>9}  {'unzipped':>8}  {'what':<{width}}  why"]
+    for row in rows:
+        what = f"{row.name} {row.version}".strip()
+        lines.append(
+            f"             {megabytes(row.zipped_bytes):>9}  {megabytes(row.unzipped_bytes):>8}"
+            f"  {what:<{width}}  {row.reason}"
+        )
+    total_zipped = sum(row.zipped_bytes for row in rows)
+    total_unzipped = sum(row.unzipped_bytes for row in rows)
+    lines.append(
+        f"             {megabytes(total_zipped):>9}  {megabytes(total_unzipped):>8}"
+        "  (entries only; the zip adds its directory)"
+    )
+    return "\n".join(lines)
+
+
+def render_left_out(left_out: Sequence[tuple[str, int, int]]) -> str:
+    lines = [f"left out     {'unzipped':>9}  files  why"]
+    lines.extend(
+        f"             {megabytes(size):>9}  {files:>5}  {reason}"
+        for reason, files, size in left_out
+    )
     return "\n".join(lines)
 
 
@@ -332,7 +526,7 @@ def render_import_check(check: ImportCheck, handler_module: str) -> str:
         return f"import check NOT run: {check.skipped_because}"
     lines = [
         f"import check {handler_module} imported from the zip in "
-        f"{check.seconds * 1000:.0f} ms ({check.interpreter} -I -S, no bytecode cache)"
+        f"{check.seconds * 1000:.0f} ms ({check.interpreter} -I -S -B, read-only use)"
     ]
     if check.aws is not None:
         lines.append(
@@ -341,7 +535,29 @@ def render_import_check(check: ImportCheck, handler_module: str) -> str:
             f"{', '.join(check.aws.services)}; moto refused both failed PutObject conditions "
             "(IfNoneMatch, stale IfMatch)"
         )
+    if check.routes is not None:
+        lines.append(render_routes(check.routes))
     return "\n".join(lines)
+
+
+def render_routes(routes: RouteCheck) -> str:
+    answered = ", ".join(
+        f"{result.action} {result.status} in {result.wall_s * 1000:.0f} ms"
+        for result in routes.results
+    )
+    line = (
+        f"route check  new processes from the zip against moto and the fake SmashRun: {answered}"
+        "; nothing left out was imported"
+    )
+    from_source = routes.compiled_from_source()
+    if from_source:
+        shown = ", ".join(from_source[:8]) + (", ..." if len(from_source) > 8 else "")
+        line += (
+            f"\nnote         {len(from_source)} modules the routes import were compiled from "
+            f"source (not in ops/cold_modules.txt; `python -m ops.cold_modules` updates it): "
+            f"{shown}"
+        )
+    return line
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -360,14 +576,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--python",
         type=Path,
-        help="CPython 3.12 to run the checks with (default: look on PATH, pyenv, uv)",
+        help="CPython 3.12 to compile the bytecode and run the checks with (default: look on "
+        "PATH, pyenv, uv)",
     )
     parser.add_argument(
         "--skip-verify",
         action="store_true",
-        help="do not import the handler nor try the bundled boto3 against moto",
+        help="do not import the handler, try the bundled boto3 against moto nor run the routes",
     )
     parser.add_argument("--handler-module", default=HANDLER_MODULE)
+    parser.add_argument(
+        "--cold-modules",
+        type=Path,
+        default=COLD_MODULES,
+        help="the modules that get bytecode (default: ops/cold_modules.txt)",
+    )
     parser.add_argument(
         "--pip-arg",
         action="append",
@@ -389,13 +612,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         verify_python=args.python,
         handler_module=args.handler_module,
         source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH"),
+        cold_modules=args.cold_modules,
     )
     try:
         with tempfile.TemporaryDirectory(prefix="streak-lambda-") as scratch:
             result = assemble(config, Path(scratch))
             print(render_report(result), flush=True)
             enforce_budget(result.archive, config.max_zipped_bytes)
-            check = check_import(result.archive.path, config, Path(scratch))
+            check = check_import(result, config, Path(scratch))
     except StreakError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1

@@ -23,7 +23,11 @@ UNIX_CREATOR = 3
 COMPRESS_LEVEL = 9
 
 EXCLUDED_DIR_NAMES = frozenset({"__pycache__", "tests", "test"})
+# Bytecode from a wheel (or this machine) may be for another CPython; ops/bytecode.py
+# compiles what the Lambda needs with the runtime's. Stubs are for type checkers only.
 EXCLUDED_SUFFIXES = frozenset({".pyc", ".pyo", ".pyi"})
+# PEP 561 markers, read by type checkers only.
+EXCLUDED_FILE_NAMES = frozenset({"py.typed"})
 # RECORD lists the console scripts pip wrote (whose shebang names the build machine's
 # interpreter), so it differs between machines; INSTALLER/REQUESTED/direct_url.json say
 # how, not what, was installed. Nothing reads them at run time.
@@ -42,7 +46,7 @@ class ArchiveStats:
 
 
 def is_excluded(relative: PurePosixPath) -> bool:
-    """True for caches, tests, type stubs, console scripts and install bookkeeping."""
+    """True for caches, tests, typing files, console scripts and install bookkeeping."""
     parts = relative.parts
     if not parts:
         return True
@@ -50,7 +54,7 @@ def is_excluded(relative: PurePosixPath) -> bool:
         return True
     if any(part in EXCLUDED_DIR_NAMES for part in parts[:-1]):
         return True
-    if relative.suffix in EXCLUDED_SUFFIXES:
+    if relative.suffix in EXCLUDED_SUFFIXES or relative.name in EXCLUDED_FILE_NAMES:
         return True
     in_dist_info = len(parts) >= 2 and parts[-2].endswith(".dist-info")
     return in_dist_info and parts[-1] in EXCLUDED_DIST_INFO_FILES
@@ -135,13 +139,10 @@ def names_in(archive_path: Path) -> list[str]:
         return archive.namelist()
 
 
-def top_level_sizes(entries: Mapping[str, Path], limit: int = 8) -> list[tuple[str, int]]:
-    """The biggest top-level names by unzipped bytes: where the budget goes."""
-    sizes: dict[str, int] = {}
-    for name, path in entries.items():
-        top = name.split("/", 1)[0]
-        sizes[top] = sizes.get(top, 0) + path.stat().st_size
-    return sorted(sizes.items(), key=lambda item: (-item[1], item[0]))[:limit]
+def entry_sizes(archive_path: Path) -> dict[str, tuple[int, int]]:
+    """Each entry's (compressed, uncompressed) bytes: what it costs in the zip and unpacked."""
+    with zipfile.ZipFile(archive_path) as archive:
+        return {info.filename: (info.compress_size, info.file_size) for info in archive.infolist()}
 
 
 def distributions(names: Iterable[str]) -> list[str]:

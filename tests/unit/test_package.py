@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import platform
 import re
+import subprocess
 import sys
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -19,6 +21,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from ops import package
+from ops.bytecode import KEEPS_SOURCE, with_bytecode
 from ops.import_check import (
     PRECONDITION_FAILED,
     aws_check,
@@ -27,6 +30,14 @@ from ops.import_check import (
     import_seconds,
     probe_environment,
 )
+from ops.lambda_contents import (
+    Cut,
+    Distribution,
+    content_rows,
+    metadata_headers,
+    select_contents,
+)
+from ops.route_check import ProbeResult, left_out_imports
 from ops.zip_archive import (
     ZIP_EPOCH,
     ArchiveStats,
@@ -46,7 +57,11 @@ def _record_line(name: str, data: bytes) -> str:
 def tiny_package_files(name: str) -> dict[str, bytes]:
     """A package with the clutter the builder must drop: stubs, tests."""
     return {
-        f"{name}/__init__.py": b"VALUE = 42\n\ndef main():\n    return 0\n",
+        # Set constants: their order in a .pyc must not follow the build's string hashing.
+        f"{name}/__init__.py": (
+            b"VALUE = 42\nNAMES = frozenset({'alpha', 'beta', 'gamma', 'delta', 'epsilon'})\n\n"
+            b"def main():\n    return 0 if 'beta' in {'alpha', 'beta', 'gamma', 'delta'} else 1\n"
+        ),
         f"{name}/__init__.pyi": b"VALUE: int\n",
         f"{name}/tests/test_tiny.py": b"def test_nothing():\n    pass\n",
     }
@@ -61,8 +76,10 @@ def make_wheel(
 ) -> Path:
     """A pure-Python wheel of `files` (a tiny package by default) with a console script."""
     dist_info = f"{name}-{version}.dist-info"
-    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
-        f"Requires-Dist: {requirement}\n" for requirement in requires
+    metadata = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+        + f"\n# {name}\n\nA long description, the project's README, for package indexes.\n"
     )
     files = {
         **(tiny_package_files(name) if files is None else files),
@@ -158,6 +175,8 @@ def fake_boto3_files(honours_conditions: bool = True) -> dict[str, bytes]:
 
 def make_wheelhouse(wheelhouse: Path) -> Path:
     make_wheel(wheelhouse)
+    # A CLI-only distribution (ops/lambda_contents.py): what the terminal needs, not the Lambda.
+    make_wheel(wheelhouse, "rich", "13.0")
     make_wheel(wheelhouse, "botocore", FAKE_BOTO_VERSION, fake_botocore_files())
     make_wheel(
         wheelhouse, "boto3", FAKE_BOTO_VERSION, fake_boto3_files(), requires=("botocore>=1.35",)
@@ -173,14 +192,22 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
+# The modules that get bytecode in the tiny builds: a third-party package (sourceless), our
+# handler (beside its source), boto3, and a module no wheel ships.
+TINY_COLD_MODULES = (
+    "tinydep\nboto3\nboto3.session\nstreak_lambda\nstreak_lambda.handler\ngone.module\n"
+)
+
+
 def make_repo(root: Path, dependency: str = "tinydep>=1.0") -> Path:
-    """A checkout shaped like ours: pyproject, lib/streakcore, lambda/streak_lambda."""
+    """A checkout shaped like ours: pyproject, lib/streakcore, lambda/streak_lambda, and the
+    list of modules that get bytecode."""
     (root / "pyproject.toml").parent.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(
         "[project]\n"
         'name = "streakcore"\n'
         'version = "0"\n'
-        f'dependencies = ["{dependency}"]\n'
+        f'dependencies = ["{dependency}", "rich>=13"]\n'
         "[project.optional-dependencies]\n"
         'aws = ["boto3>=1.35"]\n'
         'dev = ["streakcore[aws]", "pytest>=8"]\n'
@@ -196,12 +223,22 @@ def make_repo(root: Path, dependency: str = "tinydep>=1.0") -> Path:
             "def lambda_handler(event, context):\n    return tinydep.VALUE\n"
         ),
         "lambda/openapi.yaml": "openapi: 3.0.3\n",
+        "cold_modules.txt": f"# the tiny repo's cold paths\n{TINY_COLD_MODULES}",
     }
     for relative, text in files.items():
         path = root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+@pytest.fixture(scope="session")
+def runtime_python() -> Path:
+    """The Lambda runtime's CPython (3.12): it compiles the zip's bytecode and loads it."""
+    found = find_interpreter(package.LAMBDA_PYTHON, platform.machine())
+    if found is None:
+        pytest.skip("no CPython 3.12 on this machine: the package's bytecode needs one")
+    return found.path
 
 
 def offline_config(repo: Path, wheelhouse: Path, output: Path) -> package.BuildConfig:
@@ -211,11 +248,14 @@ def offline_config(repo: Path, wheelhouse: Path, output: Path) -> package.BuildC
         output=output,
         pip_args=("--no-index", "--find-links", str(wheelhouse)),
         verify=False,
+        cold_modules=repo / "cold_modules.txt",
     )
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def two_builds(
+    tmp_path_factory: pytest.TempPathFactory, runtime_python: Path
+) -> tuple[Path, Path, Path]:
     """The same inputs built twice, with every source file's mtime and mode changed between."""
     base = tmp_path_factory.mktemp("builds")
     wheelhouse = make_wheelhouse(base / "wheels")
@@ -246,8 +286,16 @@ def test_package_leaves_out_caches_tests_stubs_scripts_and_install_records(
     # given a built package
     names = zipfile.ZipFile(two_builds[0]).namelist()
 
-    # then none of the clutter made it in
-    assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
+    # then none of the clutter made it in: the only bytecode is what the build compiled
+    # for CPython 3.12 (a leftover cpython-311 cache in the checkout stays out)
+    compiled = {name for name in names if name.endswith(".pyc")}
+    assert compiled == {
+        "tinydep/__init__.pyc",
+        "boto3/__init__.pyc",
+        "boto3/session.pyc",
+        "streak_lambda/__pycache__/__init__.cpython-312.pyc",
+        "streak_lambda/__pycache__/handler.cpython-312.pyc",
+    }
     assert not [name for name in names if "/tests/" in name or name.endswith(".pyi")]
     assert not [name for name in names if name.startswith("bin/")]
     assert "tinydep-1.0.dist-info/RECORD" not in names
@@ -262,7 +310,7 @@ def test_package_bundles_boto3_and_botocore_with_only_the_models_the_code_calls(
 
     # then boto3 and botocore are in it, with what every client needs to start
     assert {
-        "boto3/__init__.py",
+        "boto3/__init__.pyc",
         "botocore/__init__.py",
         f"boto3-{FAKE_BOTO_VERSION}.dist-info/METADATA",
         "botocore/data/endpoints.json",
@@ -289,7 +337,7 @@ def test_package_holds_the_dependency_our_packages_the_fake_server_and_the_opena
 
     # then everything the handler imports at run time is there
     assert {
-        "tinydep/__init__.py",
+        "tinydep/__init__.pyc",
         "tinydep-1.0.dist-info/METADATA",
         "streakcore/__init__.py",
         "streakcore/testing/__init__.py",
@@ -395,6 +443,7 @@ def test_main_prints_sizes_and_sha256_then_exits_non_zero_over_budget(
             "--max-zipped-mb",
             "0.0001",
             "--skip-verify",
+            f"--cold-modules={repo / 'cold_modules.txt'}",
             "--pip-arg=--no-index",
             f"--pip-arg=--find-links={wheelhouse}",
         ]
@@ -407,6 +456,11 @@ def test_main_prints_sizes_and_sha256_then_exits_non_zero_over_budget(
     assert f"({output.stat().st_size} bytes)" in captured.out
     assert "left out 2 unused AWS service models" in captured.out
     assert "over the budget" in captured.err
+    # and what the zip holds, per distribution with why, and what it leaves out and why
+    assert re.search(r"\n +[0-9.]+ +[0-9.]+  tinydep 1\.0 +a runtime dependency", captured.out)
+    assert re.search(r"\n +[0-9.]+ +[0-9.]+  botocore [0-9.]+ +needed by boto3", captured.out)
+    assert re.search(r"\n +[0-9.]+ +[0-9]+  CLI-only: the terminal's tables", captured.out)
+    assert "bytecode     5 modules compiled by CPython 3.12" in captured.out
 
 
 def test_lambda_requirements_are_runtime_deps_and_the_whole_aws_extra(
@@ -544,14 +598,14 @@ def test_the_zip_keeps_exactly_the_aws_models_of_the_clients_lib_and_lambda_make
 
 
 def test_import_check_imports_the_handler_from_the_unzipped_tree(
-    two_builds: tuple[Path, Path, Path], tmp_path: Path
+    two_builds: tuple[Path, Path, Path], tmp_path: Path, runtime_python: Path
 ) -> None:
     # given the built package, unzipped
     tree = tmp_path / "tree"
     zipfile.ZipFile(two_builds[0]).extractall(tree)
 
-    # when the handler module is imported in an isolated interpreter
-    seconds = import_seconds(Path(sys.executable), "streak_lambda.handler", tree)
+    # when the handler module is imported in an isolated interpreter like the runtime's
+    seconds = import_seconds(runtime_python, "streak_lambda.handler", tree)
 
     # then it loads, taking a measurable, finite time
     assert 0 <= seconds < 60
@@ -563,14 +617,14 @@ KEPT = sorted(package.BUNDLED_AWS_SERVICES)
 
 
 def test_aws_check_reports_the_versions_and_services_of_the_boto3_in_the_zip(
-    two_builds: tuple[Path, Path, Path], tmp_path: Path
+    two_builds: tuple[Path, Path, Path], tmp_path: Path, runtime_python: Path
 ) -> None:
     # given the built package, unzipped
     tree = tmp_path / "tree"
     zipfile.ZipFile(two_builds[0]).extractall(tree)
 
     # when its boto3 makes clients and conditional writes in an isolated interpreter
-    check = aws_check(Path(sys.executable), tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
+    check = aws_check(runtime_python, tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
 
     # then the report names the bundled versions and exactly the kept services
     assert (check.boto3_version, check.botocore_version) == (FAKE_BOTO_VERSION,) * 2
@@ -672,3 +726,237 @@ def test_interpreter_search_skips_candidates_that_do_not_run(tmp_path: Path) -> 
     # then the working one is chosen
     assert found is not None
     assert found.path == Path(sys.executable)
+
+
+# -- bytecode -------------------------------------------------------------------------------
+
+# CPython 3.12's bytecode magic number, and the flags of an unchecked hash-based .pyc.
+CPYTHON_312_MAGIC = bytes.fromhex("cb0d0d0a")
+UNCHECKED_HASH_FLAGS = 0b01
+
+
+def test_cold_modules_ship_as_unchecked_hash_bytecode_for_cpython_312(
+    two_builds: tuple[Path, Path, Path],
+) -> None:
+    # given a built package
+    archive = zipfile.ZipFile(two_builds[0])
+
+    # then every .pyc is CPython 3.12's, hash-based and never checked against a source
+    for name in (n for n in archive.namelist() if n.endswith(".pyc")):
+        header = archive.read(name)[:8]
+        assert header[:4] == CPYTHON_312_MAGIC, name
+        assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH_FLAGS, name
+
+
+def test_third_party_cold_modules_ship_sourceless_and_ours_keep_their_source(
+    two_builds: tuple[Path, Path, Path],
+) -> None:
+    # given a built package whose module list names tinydep, boto3 and our handler
+    names = set(zipfile.ZipFile(two_builds[0]).namelist())
+
+    # then tinydep ships as bytecode alone, our handler as source plus bytecode
+    assert "tinydep/__init__.pyc" in names
+    assert "tinydep/__init__.py" not in names
+    assert {"streak_lambda/handler.py", "streak_lambda/__pycache__/handler.cpython-312.pyc"} <= (
+        names
+    )
+    # and what the list does not name keeps its source and gets no bytecode
+    assert "botocore/exceptions.py" in names
+    assert "streakcore/testing/__init__.py" in names
+    assert not [name for name in names if name.startswith(("botocore/", "streakcore/"))
+                and name.endswith(".pyc")]  # fmt: skip
+
+
+def test_the_runtime_loads_the_shipped_bytecode_read_only_without_looking_at_the_source(
+    two_builds: tuple[Path, Path, Path], tmp_path: Path, runtime_python: Path
+) -> None:
+    # given the package unzipped, and our handler's source edited after the build
+    tree = tmp_path / "tree"
+    zipfile.ZipFile(two_builds[0]).extractall(tree)
+    handler = tree / "streak_lambda" / "handler.py"
+    handler.write_text(handler.read_text() + "raise RuntimeError('the source was compiled')\n")
+    before = sorted(path for path in tree.rglob("*"))
+    probe = (
+        "import sys, json; sys.path[:0] = [sys.argv[1]]\n"
+        "import streak_lambda.handler as h, tinydep\n"
+        "print(json.dumps([type(h.__loader__).__name__, type(tinydep.__loader__).__name__,"
+        " h.lambda_handler(None, None)]))\n"
+    )
+
+    # when the runtime's CPython imports them as Lambda does (-B: it writes no bytecode)
+    completed = subprocess.run(
+        [str(runtime_python), "-I", "-S", "-B", "-c", probe, str(tree)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+    # then the shipped bytecode ran (not the edited source) and nothing was written
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == ["SourceFileLoader", "SourcelessFileLoader", 42]
+    assert sorted(path for path in tree.rglob("*")) == before
+
+
+def _entries(root: Path, files: dict[str, str]) -> dict[str, Path]:
+    write_tree(root, {name: text.encode() for name, text in files.items()})
+    return {name: root / name for name in files}
+
+
+def test_a_listed_third_party_module_that_reads_its_source_fails_until_judged(
+    tmp_path: Path, runtime_python: Path
+) -> None:
+    # given a third-party module that calls inspect.getsource, listed for bytecode
+    entries = _entries(
+        tmp_path / "site",
+        {"lazylib/__init__.py": "import inspect, sys\nSOURCE = inspect.getsource(sys)\n"},
+    )
+
+    # when its bytecode is planned, then the build stops and says where to judge it
+    with pytest.raises(StreakError, match=r"lazylib/__init__.py read Python source.*KEEPS_SOURCE"):
+        with_bytecode(entries, ["lazylib"], ["ours"], runtime_python, (3, 12), tmp_path / "pyc")
+
+
+def test_packages_that_read_their_own_source_keep_it_beside_their_bytecode(
+    tmp_path: Path, runtime_python: Path
+) -> None:
+    # given a package judged to read its own source (anyio's lazy importer)
+    assert "anyio" in KEEPS_SOURCE
+    entries = _entries(
+        tmp_path / "site",
+        {"anyio/__init__.py": "import inspect\n", "anyio/_core.py": "VALUE = 1\n"},
+    )
+
+    # when its modules get bytecode
+    result = with_bytecode(
+        entries, ["anyio", "anyio._core", "gone"], ["ours"], runtime_python, (3, 12), tmp_path / "b"
+    )
+
+    # then its source stays, with the bytecode where CPython 3.12 looks for it
+    assert set(result.entries) == {
+        "anyio/__init__.py",
+        "anyio/_core.py",
+        "anyio/__pycache__/__init__.cpython-312.pyc",
+        "anyio/__pycache__/_core.cpython-312.pyc",
+    }
+    assert (result.compiled, result.sourceless, result.missing) == (2, 0, ["gone"])
+
+
+# -- what the zip holds ---------------------------------------------------------------------
+
+
+def test_cli_only_distributions_stay_out_of_the_zip_with_their_metadata(
+    two_builds: tuple[Path, Path, Path],
+) -> None:
+    # given a project depending on rich (the terminal's), built for the Lambda
+    names = zipfile.ZipFile(two_builds[0]).namelist()
+
+    # then neither rich nor its dist-info is in the zip
+    assert not [name for name in names if name.startswith(("rich/", "rich-"))]
+
+
+def test_metadata_in_the_zip_keeps_its_headers_without_the_long_description(
+    two_builds: tuple[Path, Path, Path],
+) -> None:
+    metadata = zipfile.ZipFile(two_builds[0]).read("tinydep-1.0.dist-info/METADATA").decode()
+
+    assert metadata == "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n"
+
+
+def test_metadata_headers_drop_a_description_header_and_its_continuation_lines() -> None:
+    text = "Name: x\nDescription: a long\n        continued README\nVersion: 1\n\nBody\n"
+
+    assert metadata_headers(text) == "Name: x\nVersion: 1\n"
+
+
+def _dist(name: str, files: set[str], requires: tuple[str, ...] = ()) -> Distribution:
+    return Distribution(name, "1.0", frozenset(files), frozenset(requires))
+
+
+def test_a_kept_distribution_that_needs_a_cli_only_one_fails_the_build(tmp_path: Path) -> None:
+    # given a library the Lambda keeps that requires rich
+    dists = [_dist("fancylog", {"fancylog/__init__.py"}, ("rich",)), _dist("rich", {"rich/x.py"})]
+    entries = _entries(tmp_path, {"fancylog/__init__.py": "", "rich/x.py": ""})
+
+    # when the contents are chosen, then the build names both and where to decide
+    with pytest.raises(StreakError, match=r"fancylog requires rich.*CLI-only"):
+        select_contents(entries, dists, cli_only={"rich": "the terminal's"}, cuts=())
+
+
+def test_a_cut_that_needs_another_file_fails_when_that_file_is_not_in_the_zip(
+    tmp_path: Path,
+) -> None:
+    # given botocore's CA bundle left out, which is safe only while certifi's ships
+    entries = _entries(tmp_path, {"botocore/cacert.pem": "pem", "botocore/__init__.py": ""})
+    cut = Cut("botocore/cacert.pem", "certifi's is used", needs="certifi/cacert.pem")
+
+    # when chosen without certifi, then the build refuses
+    with pytest.raises(StreakError, match=re.escape("needs certifi/cacert.pem")):
+        select_contents(entries, [], cli_only={}, cuts=[cut])
+
+
+def test_cuts_leave_out_a_folder_or_an_exact_file_and_say_why(tmp_path: Path) -> None:
+    entries = _entries(
+        tmp_path,
+        {
+            "pkg/experimental/a.py": "",
+            "pkg/experimental_notes.py": "",
+            "pkg/big.js": "",
+            "pkg/big.json": "",
+        },
+    )
+    cuts = [Cut("pkg/experimental/", "unused API"), Cut("pkg/big.js", "unused asset")]
+
+    selection = select_contents(entries, [], cli_only={}, cuts=cuts)
+
+    assert set(selection.kept) == {"pkg/experimental_notes.py", "pkg/big.json"}
+    assert {name: why for name, (_, why) in selection.left_out.items()} == {
+        "pkg/experimental/a.py": "unused API",
+        "pkg/big.js": "unused asset",
+    }
+
+
+def test_the_contents_table_groups_files_by_distribution_with_why_each_is_there() -> None:
+    # given a zip with a direct dependency, one of its requirements, compiled bytecode no
+    # RECORD lists, a single-file module, and our own package
+    dists = [
+        _dist("pydantic", {"pydantic/__init__.py", "pydantic-2.dist-info/METADATA"}, ("six",)),
+        _dist("six", {"six.py"}),
+    ]
+    sizes = {
+        "pydantic/__init__.py": (10, 30),
+        "pydantic/main.pyc": (100, 300),
+        "pydantic-2.dist-info/METADATA": (1, 2),
+        "six.pyc": (5, 9),
+        "streakcore/sync.py": (50, 90),
+    }
+
+    rows = content_rows(sizes, dists)
+
+    assert [(r.name, r.zipped_bytes, r.unzipped_bytes) for r in rows] == [
+        ("pydantic", 111, 332),
+        ("streakcore", 50, 90),
+        ("six", 5, 9),
+    ]
+    reasons = {row.name: row.reason for row in rows}
+    assert reasons["pydantic"].startswith("models and validation")
+    assert reasons["six"] == "needed by pydantic"
+    assert reasons["streakcore"].startswith("our library")
+
+
+def _probe(failed: list[str]) -> ProbeResult:
+    return ProbeResult("GET /stats", 200, 0.1, 0.05, 0.05, {}, failed, [])
+
+
+def test_the_route_check_names_imports_of_what_the_package_left_out() -> None:
+    # given routes that tried (and failed) to import optional modules and a left-out one
+    results = [_probe(["brotli", "winreg"]), _probe(["rich.console", "richer"])]
+
+    # then only the left-out one (or a module inside it) is named
+    assert left_out_imports(results, ["rich", "pydantic.v1"]) == ["rich.console"]
+
+
+def test_bytecode_is_compiled_only_by_the_runtimes_cpython(tmp_path: Path) -> None:
+    # given an explicit interpreter that is not CPython 3.12 (here: none at all)
+    config = package.BuildConfig(verify_python=tmp_path / "python-missing")
+
+    # then the build refuses to compile with it: the magic number would not be 3.12's
+    with pytest.raises(ConfigError, match=r"is not CPython 3\.12"):
+        package.bytecode_compiler(config)
