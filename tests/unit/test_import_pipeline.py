@@ -84,3 +84,8 @@ def test_a_folder_and_an_export_import_as_runs_skips_and_rejects_and_dedupe_to_r
         ("fit", imported[0].run.source_id),
         ("strava-export", "2"),
     ]
+
+
+def test_a_rejection_is_one_line_even_when_the_parser_says_more() -> None:
+    rejected = Rejected("export.zip:activities/1.gpx", "cannot be read\nline 2, column 7")
+    assert rejected.line == "export.zip:activities/1.gpx: cannot be read line 2, column 7"

@@ -68,7 +68,7 @@ class Rejected:
     @property
     def line(self) -> str:
         """One line for the terminal and the JSON report: the file, then what is wrong."""
-        return f"{self.origin}: {self.reason}"
+        return f"{self.origin}: {self.reason}".replace("\r", " ").replace("\n", " ")
 
 
 Outcome = Imported | Skipped | Rejected
