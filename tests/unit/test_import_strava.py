@@ -24,6 +24,7 @@ from fixtures.activity_files import (
     zip_bytes,
 )
 from streakcore.importers import Imported, ImportOptions, Rejected, Skipped, import_runs
+from streakcore.importers.limits import ImportLimits
 from streakcore.importers.rejection import UnreadableFile
 from streakcore.importers.strava_csv import read_activities
 
@@ -183,3 +184,16 @@ def test_an_export_whose_csv_is_not_strava_s_still_imports_its_files(tmp_path: P
     assert outcomes[0].origin == f"{path}:activities.csv"
     assert isinstance(outcomes[1], Imported)
     assert outcomes[1].run.source == "gpx"
+
+
+def test_an_activities_csv_past_its_size_limit_is_refused_and_the_files_still_read(
+    tmp_path: Path,
+) -> None:
+    points = steady_points(seconds=600, metres_per_s=3.0, start=CENTRAL_PARK)
+    rows = [run_row(str(n), NYC_NOON_UTC, f"activities/{n}.gpx") for n in range(50)]
+    path = export(tmp_path, rows, {"activities/0.gpx": gpx_bytes(NYC_NOON_UTC, points)})
+    options = ImportOptions(home=HOME, limits=ImportLimits(max_csv_bytes=2048))
+    outcomes = list(import_runs([path], options))
+    assert isinstance(outcomes[0], Rejected)
+    assert outcomes[0].reason == "activities.csv is larger than 2,048 bytes; refused"
+    assert isinstance(outcomes[1], Imported)

@@ -29,7 +29,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from streakcore.importers.imported_run import FileFormat
-from streakcore.importers.limits import MIB, ImportLimits, gunzip_bounded, read_bounded
+from streakcore.importers.limits import (
+    ImportLimits,
+    describe_size,
+    gunzip_bounded,
+    read_bounded,
+)
 from streakcore.importers.rejection import UnreadableFile
 from streakcore.importers.strava_csv import StravaActivity, read_activities
 
@@ -260,7 +265,9 @@ class _BoundedRaw(io.RawIOBase):
         data = self.raw.read(min(len(view), self.left + 1))
         self.left -= len(data)
         if self.left < 0:
-            raise UnreadableFile(f"activities.csv is larger than {self.limit // MIB} MiB; refused")
+            raise UnreadableFile(
+                f"activities.csv is larger than {describe_size(self.limit)}; refused"
+            )
         view[: len(data)] = data
         return len(data)
 

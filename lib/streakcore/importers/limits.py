@@ -40,10 +40,14 @@ def read_bounded(stream: Readable, limit: int, what: str) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
         raise UnreadableFile(
-            f"{what} is larger than {limit // MIB} MiB once decompressed; refused "
+            f"{what} is larger than {describe_size(limit)} once decompressed; refused "
             "(an activity file is never that big: a damaged file or a zip bomb)"
         )
     return data
+
+
+def describe_size(size: int) -> str:
+    return f"{size / MIB:g} MiB" if size >= MIB else f"{size:,} bytes"
 
 
 def gunzip_bounded(compressed: IO[bytes], limit: int) -> bytes:
