@@ -1,0 +1,91 @@
+"""A whole import: a folder and an export together, every outcome named and counted."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fixtures.activity_files import (
+    CENTRAL_PARK,
+    TOKYO_STATION,
+    FitLeg,
+    StravaRow,
+    fit_bytes,
+    gpx_bytes,
+    gz,
+    steady_points,
+    strava_csv,
+    zip_bytes,
+)
+from streakcore.importers import Imported, ImportOptions, Rejected, Skipped, import_runs
+from streakcore.importers.dedupe import RunRecord, kept
+
+HOME = ZoneInfo("America/New_York")
+START = datetime(2017, 10, 8, 14, 54, 11, tzinfo=UTC)
+
+
+def as_record(imported: Imported) -> RunRecord:
+    run = imported.run
+    return RunRecord(
+        run.source, run.source_id, run.start_utc, run.distance_m, run.duration_s,
+        run.has_splits, run.from_file,
+    )  # fmt: skip
+
+
+def test_a_folder_and_an_export_import_as_runs_skips_and_rejects_and_dedupe_to_real_runs(
+    tmp_path: Path,
+) -> None:
+    # given a FIT run and its GPX export (one run), a ride, a truncated FIT, and a Strava
+    # export holding the same FIT run again plus a Tokyo run
+    points = steady_points(seconds=2800, metres_per_s=1.6, start=CENTRAL_PARK)
+    fit = fit_bytes(FitLeg(START, points), local_offset=timedelta(hours=-4))
+    folder = tmp_path / "watch"
+    folder.mkdir()
+    (folder / "run.fit").write_bytes(fit)
+    (folder / "run.gpx").write_bytes(gpx_bytes(START, points))
+    ride = FitLeg(
+        START + timedelta(days=1), steady_points(seconds=600, metres_per_s=8), sport="cycling"
+    )
+    (folder / "ride.fit").write_bytes(fit_bytes(ride))
+    (folder / "cut.fit").write_bytes(fit[:300])
+    tokyo_start = datetime(2025, 4, 1, 22, 0, tzinfo=UTC)
+    tokyo = gpx_bytes(tokyo_start, steady_points(seconds=1200, metres_per_s=3, start=TOKYO_STATION))
+    export = tmp_path / "export.zip"
+    export.write_bytes(
+        zip_bytes(
+            {
+                "activities.csv": strava_csv(
+                    [
+                        StravaRow("1", START, "Again", "Run", "activities/1.fit.gz", 4480.0, 2800),
+                        StravaRow(
+                            "2", tokyo_start, "Tokyo", "Run", "activities/2.gpx", 3600.0, 1200
+                        ),
+                    ]
+                ),
+                "activities/1.fit.gz": gz(fit),
+                "activities/2.gpx": tokyo,
+            }
+        )
+    )
+    # when imported together
+    outcomes = list(import_runs([folder, export], ImportOptions(home=HOME)))
+    # then every outcome is named, and the rejected file gives one line
+    counts = Counter(type(o).__name__ for o in outcomes)
+    assert counts == {"Imported": 4, "Skipped": 1, "Rejected": 1}
+    [rejected] = [o for o in outcomes if isinstance(o, Rejected)]
+    assert rejected.line.startswith(f"{folder / 'cut.fit'}: the FIT file is truncated")
+    assert [o.sport for o in outcomes if isinstance(o, Skipped)] == ["cycling"]
+    # and the four imported records are two real runs, the standalone FIT kept for one
+    imported = [o for o in outcomes if isinstance(o, Imported)]
+    runs = kept(as_record(o) for o in imported)
+    assert [(r.source, r.source_id) for r in runs] == [
+        ("fit", imported[0].run.source_id),
+        ("strava-export", "2"),
+    ]
+
+
+def test_a_rejection_is_one_line_even_when_the_parser_says_more() -> None:
+    rejected = Rejected("export.zip:activities/1.gpx", "cannot be read\nline 2, column 7")
+    assert rejected.line == "export.zip:activities/1.gpx: cannot be read line 2, column 7"
