@@ -84,6 +84,17 @@ class StreakDB:
         """The DuckDB connection, for your own queries (`db.sql.sql("...")`)."""
         return self.store.connection
 
+    def _reader(self) -> RunStore:
+        """The database read through a cursor of its own.
+
+        DuckDB 2 refuses to run anything on a connection that holds an unfinished result,
+        and a relation runs each time it is shown. So every call reads on its own cursor:
+        a result one call leaves open (ours, or one of the user's on `db.sql`) can never
+        stop a relation returned earlier or later. A relation keeps its cursor alive;
+        closing the database closes them all.
+        """
+        return RunStore(self.store.connection.cursor(), self.store.path, read_only=True)
+
     def stats(
         self,
         as_of: datetime | None = None,
@@ -97,19 +108,21 @@ class StreakDB:
         STREAK_TIMEZONE, the rule from STREAK_RULE and STREAK_MIN_DISTANCE.
         """
         zone = resolve_timezone(tz or _settings().timezone)
-        return stats_from_store(
-            self.store,
-            rule=_rule(rule, min_distance),
-            as_of=as_of or datetime.now(UTC),
-            tz=zone,
-        )
+        with self._reader() as reader:
+            return stats_from_store(
+                reader,
+                rule=_rule(rule, min_distance),
+                as_of=as_of or datetime.now(UTC),
+                tz=zone,
+            )
 
     def runs(self) -> duckdb.DuckDBPyRelation:
         """Live runs (deleted ones left out) as a relation: `.df()`, `.pl()`, `.fetchall()`."""
-        return self.store.runs_relation()
+        return self._reader().runs_relation()
 
     def splits(self) -> duckdb.DuckDBPyRelation:
-        return self.store.splits_relation()
+        """Mile and km splits of the live runs as a relation."""
+        return self._reader().splits_relation()
 
     def streaks(
         self,
@@ -119,7 +132,7 @@ class StreakDB:
         """Every streak (start, end, days, distance_m, runs), longest first."""
         r = _rule(rule, min_distance)
         params = [] if r.name is RuleName.ANY else [r.min_distance_m]
-        return self.store.connection.sql(
+        return self._reader().connection.sql(
             f"""
             WITH days AS (
                 SELECT local_date, sum(distance_m) AS distance_m, count(*) AS runs
