@@ -52,7 +52,7 @@ def test_the_readme_notebook_blocks_run_as_written_one_cell_at_a_time(
     try:
         for source in sources:
             for cell in cells(source):
-                exec(compile(cell, "README.md", "single"), namespace)  # noqa: S102
+                exec(compile(cell, "README.md", "single"), namespace)
     finally:
         db = namespace.get("db")
         if db is not None:
