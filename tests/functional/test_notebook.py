@@ -120,7 +120,6 @@ def test_open_without_a_path_opens_streak_db(
         assert db.store.path == db_path
 
 
-
 @pytest.fixture(scope="module")
 def synced_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database as a sync leaves it: runs with splits, one deleted, the last sync noted."""
