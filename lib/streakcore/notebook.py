@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 import duckdb
 from pydantic import ValidationError
@@ -17,6 +18,14 @@ from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
 from streakcore.stats_query import stats_from_store
 from streakcore.storage.duckdb_store import RunStore
+
+# The cursors a database's relations run on, kept as long as the database is open: DuckDB 1
+# closes a cursor, and every relation on it, as soon as nothing refers to the cursor, and
+# a relation does not refer to it. Keyed by the store, so a StreakDB made for one call (as
+# `streak streaks` does) may go while its relation runs on.
+_RELATION_CURSORS: WeakKeyDictionary[RunStore, list[duckdb.DuckDBPyConnection]] = (
+    WeakKeyDictionary()
+)
 
 _QUALIFIES = {
     RuleName.USRSA: "sum(distance_m) >= $1",
@@ -71,6 +80,8 @@ class StreakDB:
         return cls(store, on_close=stack.close)
 
     def close(self) -> None:
+        for cursor in _RELATION_CURSORS.pop(self.store, []):
+            cursor.close()
         self._on_close()
 
     def __enter__(self) -> StreakDB:
@@ -83,6 +94,18 @@ class StreakDB:
     def sql(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection, for your own queries (`db.sql.sql("...")`)."""
         return self.store.connection
+
+    def _relation_reader(self) -> RunStore:
+        """The database read through a cursor of its own, open as long as the database.
+
+        DuckDB 2 refuses to run a relation on a connection that holds an unfinished result,
+        and a relation runs each time it is shown. So each relation gets a cursor of its
+        own: a result that another call leaves open (ours, or the user's on `db.sql`) never
+        stops a relation returned earlier or later.
+        """
+        cursor = self.store.connection.cursor()
+        _RELATION_CURSORS.setdefault(self.store, []).append(cursor)
+        return RunStore(cursor, self.store.path, read_only=True)
 
     def stats(
         self,
@@ -97,19 +120,23 @@ class StreakDB:
         STREAK_TIMEZONE, the rule from STREAK_RULE and STREAK_MIN_DISTANCE.
         """
         zone = resolve_timezone(tz or _settings().timezone)
-        return stats_from_store(
-            self.store,
-            rule=_rule(rule, min_distance),
-            as_of=as_of or datetime.now(UTC),
-            tz=zone,
-        )
+        # Its own cursor, closed when done: the store's reads may leave a result open, and
+        # on the shared connection that would stop every relation (see _relation_reader).
+        with RunStore(self.store.connection.cursor(), self.store.path, read_only=True) as reader:
+            return stats_from_store(
+                reader,
+                rule=_rule(rule, min_distance),
+                as_of=as_of or datetime.now(UTC),
+                tz=zone,
+            )
 
     def runs(self) -> duckdb.DuckDBPyRelation:
         """Live runs (deleted ones left out) as a relation: `.df()`, `.pl()`, `.fetchall()`."""
-        return self.store.runs_relation()
+        return self._relation_reader().runs_relation()
 
     def splits(self) -> duckdb.DuckDBPyRelation:
-        return self.store.splits_relation()
+        """Mile and km splits of the live runs as a relation."""
+        return self._relation_reader().splits_relation()
 
     def streaks(
         self,
@@ -119,7 +146,7 @@ class StreakDB:
         """Every streak (start, end, days, distance_m, runs), longest first."""
         r = _rule(rule, min_distance)
         params = [] if r.name is RuleName.ANY else [r.min_distance_m]
-        return self.store.connection.sql(
+        return self._relation_reader().connection.sql(
             f"""
             WITH days AS (
                 SELECT local_date, sum(distance_m) AS distance_m, count(*) AS runs

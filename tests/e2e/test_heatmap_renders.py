@@ -6,6 +6,7 @@ the five PNG filters, no imaging library) checks its size and that it is not bla
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
@@ -21,13 +22,26 @@ from helpers import run
 from streakcore.domain.days import group_days
 from streakcore.render.heatmap_svg import heatmap_svg, year_range
 
-CHROMIUM = shutil.which("chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="needs Debian's `chromium` on PATH (apt-get install chromium)"
-    ),
-]
+REQUIRE_BROWSER_ENV = "STREAK_REQUIRE_BROWSER"
+pytestmark = pytest.mark.browser
+
+
+def find_chromium(which: str | None, *, required: bool) -> str:
+    """Chromium's path; without one the test skips, or fails where the browser is required
+    (CI installs it and sets STREAK_REQUIRE_BROWSER=1, so a lost browser is a red build)."""
+    if which is not None:
+        return which
+    message = "needs Debian's `chromium` on PATH (apt-get install chromium)"
+    if required:
+        pytest.fail(f"{message}; {REQUIRE_BROWSER_ENV}=1 says this machine has it")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    required = os.environ.get(REQUIRE_BROWSER_ENV) == "1"
+    return find_chromium(shutil.which("chromium"), required=required)
+
 
 LIGHT_BACKGROUND = (0xFF, 0xFF, 0xFF)
 DARK_BACKGROUND = (0x0D, 0x11, 0x17)
@@ -96,10 +110,12 @@ def read_png(data: bytes) -> Image:
     return Image(width, height, pixels)
 
 
-def screenshot(svg_file: Path, png_file: Path, size: tuple[int, int], *, dark: bool) -> Image:
+def screenshot(
+    chromium: str, svg_file: Path, png_file: Path, size: tuple[int, int], *, dark: bool
+) -> Image:
     profile = png_file.parent / f"profile-{png_file.stem}"
     command = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--hide-scrollbars", "--force-device-scale-factor=1",
         f"--user-data-dir={profile}", f"--screenshot={png_file}",
@@ -139,6 +155,7 @@ def heatmap(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, 
     ids=["light", "dark"],
 )
 def test_the_heatmap_renders_in_headless_chromium(
+    chromium: str,
     heatmap: tuple[Path, tuple[int, int]],
     tmp_path: Path,
     dark: bool,
@@ -148,7 +165,7 @@ def test_the_heatmap_renders_in_headless_chromium(
     # given the SVG of a year with runs of every distance
     svg_file, size = heatmap
     # when Chromium takes a screenshot of it, in the light or the dark theme
-    image = screenshot(svg_file, tmp_path / "shot.png", size, dark=dark)
+    image = screenshot(chromium, svg_file, tmp_path / "shot.png", size, dark=dark)
     # then the picture has the SVG's size, the theme's colours, and is far from blank
     assert (image.width, image.height) == size
     assert image.at(size[0] - 2, 2) == background
@@ -157,3 +174,15 @@ def test_the_heatmap_renders_in_headless_chromium(
     assert len(colours) >= 8, f"a nearly blank screenshot: {len(colours)} colours"
     share_of_background = image.pixels.count(background) / len(image.pixels)
     assert share_of_background < 0.9
+
+
+def test_a_missing_browser_fails_where_it_is_required() -> None:
+    # given no chromium on a machine that says it has one, then the test fails
+    with pytest.raises(pytest.fail.Exception, match="STREAK_REQUIRE_BROWSER=1"):
+        find_chromium(None, required=True)
+
+
+def test_a_missing_browser_skips_where_it_is_not_required() -> None:
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        find_chromium(None, required=False)
+    assert find_chromium("/usr/bin/chromium", required=True) == "/usr/bin/chromium"

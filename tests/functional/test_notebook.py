@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 import streakcore
@@ -15,6 +17,7 @@ from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.streaks import find_streaks
 from streakcore.errors import StoreNotFound
+from streakcore.stats_query import LAST_SYNC_KEY
 from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
 
 
@@ -115,3 +118,82 @@ def test_open_without_a_path_opens_streak_db(
     monkeypatch.setenv("STREAK_DB", str(db_path))
     with streakcore.open() as db:
         assert db.store.path == db_path
+
+
+@pytest.fixture(scope="module")
+def synced_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database as a sync leaves it: runs with splits, one deleted, the last sync noted."""
+    rng = random.Random(5)
+    runs = [run(f"2024-03-{1 + i % 28:02d}", rng.choice([0.6, 1.1, 2.5, 6.0])) for i in range(40)]
+    path = tmp_path_factory.mktemp("notebook") / "runs.duckdb"
+    with RunStore.open(path) as store:
+        stored = [
+            StoredActivity(a, "fp", None, mile_splits(a, [470.0] * int(a.distance_m // 1609.344)))
+            for a in runs
+        ]
+        store.apply(Batch(activities=stored, state={LAST_SYNC_KEY: "2024-03-29T06:00:00+00:00"}))
+        store.apply(Batch(deleted_ids=[runs[0].activity_id]))
+    return path
+
+
+def _call(db: streakcore.StreakDB, name: str) -> object:
+    """One cell of a notebook; relations are run, as a notebook runs them to show them."""
+    if name == "stats":
+        return db.stats(as_of=AS_OF, tz="UTC").model_dump()
+    if name == "runs":
+        return db.runs().fetchall()
+    if name == "splits":
+        return db.splits().fetchall()
+    if name == "streaks":
+        return db.streaks(rule="strict").limit(5).fetchall()
+    return db.sql.sql("SELECT count(*) FROM runs").fetchall()
+
+
+AS_OF = datetime(2024, 3, 29, 12, 0, tzinfo=UTC)
+NOTEBOOK_CALLS = ("stats", "runs", "splits", "streaks", "own_sql")
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        pytest.param(first, then, id=f"{first}-then-{then}")
+        for first, then in itertools.permutations(NOTEBOOK_CALLS, 2)
+    ],
+)
+def test_every_notebook_call_works_after_every_other(
+    synced_db: Path, first: str, then: str
+) -> None:
+    # given what the second call answers on a database opened for it alone
+    with streakcore.open(str(synced_db)) as alone:
+        expected = _call(alone, then)
+    with streakcore.open(str(synced_db)) as db:
+        # when it follows the first, as one cell follows another
+        _call(db, first)
+        answer = _call(db, then)
+    # then it answers the same
+    assert answer == expected
+
+
+def test_relations_returned_earlier_keep_working_after_later_calls(synced_db: Path) -> None:
+    with streakcore.open(str(synced_db)) as db:
+        # given relations kept from earlier cells, and their rows
+        runs, splits, streaks = db.runs(), db.splits(), db.streaks(rule="any")
+        before = (runs.fetchall(), splits.fetchall(), streaks.fetchall())
+        # when later cells read the stats and run the user's own query, leaving it unread
+        db.stats(tz="UTC")
+        db.sql.execute("SELECT activity_id FROM runs").fetchone()
+        db.stats(rule="strict", tz="UTC")
+        # then the earlier relations still run, and answer the same
+        after = (runs.fetchall(), splits.fetchall(), streaks.fetchall())
+        derived = runs.filter("distance_m > 1000").limit(3).fetchall()
+    assert after == before
+    assert all(before)
+    assert len(derived) == 3
+
+
+def test_a_relation_of_a_closed_database_says_so(synced_db: Path) -> None:
+    db = streakcore.open(str(synced_db))
+    runs = db.runs()
+    db.close()
+    with pytest.raises(duckdb.Error):
+        runs.fetchall()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import re
 import tomllib
 from pathlib import Path
 from types import ModuleType
@@ -10,12 +10,18 @@ from types import ModuleType
 import nox
 import nox.registry
 import pytest
+from packaging.requirements import Requirement
+
+from noxfile_loader import load_noxfile
+from ops.package import LAMBDA_PYTHON
 
 ROOT = Path(__file__).resolve().parents[2]
 SESSIONS = {
     "lint",
     "typecheck",
     "tests",
+    "tests-lowest",
+    "tests-3.12",
     "iac",
     "package",
     "smoke",
@@ -30,12 +36,7 @@ SESSIONS = {
 
 @pytest.fixture(scope="module")
 def noxfile() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("streak_noxfile", ROOT / "noxfile.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_noxfile()
 
 
 class Stop(Exception):
@@ -143,3 +144,85 @@ def test_tool_versions_come_from_pyproject_dev_extra(noxfile: ModuleType) -> Non
     assert noxfile.dev_requirement("ruff") in dev
     with pytest.raises(LookupError):
         noxfile.dev_requirement("not-a-dependency")
+
+
+def _user_requirements() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    return [Requirement(r) for r in (*project["dependencies"], *extras["aws"], *extras["notebook"])]
+
+
+def test_the_lowest_session_pins_everything_a_user_installs_at_its_floor(
+    noxfile: ModuleType,
+) -> None:
+    # given pyproject's core requirements and the extras users install
+    requirements = _user_requirements()
+    # when the lowest-versions session builds its constraints
+    pins = dict(pin.split("==") for pin in noxfile.lowest_versions())
+    # then each requirement is pinned at the version its `>=` names, and nothing else is
+    assert set(pins) == {r.name for r in requirements}
+    for requirement in requirements:
+        floor = next(s.version for s in requirement.specifier if s.operator == ">=")
+        assert pins[requirement.name] == floor
+    assert {"duckdb", "pydantic", "pydantic-settings", "httpx", "boto3"} <= set(pins)
+
+
+def test_a_requirement_without_a_floor_stops_the_lowest_session(
+    noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = {
+        "dependencies": ["duckdb>=1.3", "httpx"],
+        "optional-dependencies": {"aws": [], "notebook": []},
+    }
+    monkeypatch.setattr(noxfile, "_project", lambda: project)
+    with pytest.raises(LookupError, match=r"'httpx' in pyproject\.toml needs one lower bound"):
+        noxfile.lowest_versions()
+
+
+def test_the_lowest_session_runs_on_the_oldest_python_pyproject_allows(
+    noxfile: ModuleType,
+) -> None:
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert requires == f">={noxfile.lowest_python()}"
+
+
+def test_the_lambda_python_session_uses_the_runtime_the_package_is_built_for(
+    noxfile: ModuleType,
+) -> None:
+    major, minor = LAMBDA_PYTHON
+    assert f"{major}.{minor}" == noxfile.LAMBDA_PYTHON
+    runtimes = set(
+        re.findall(r'runtime\s*=\s*"python([\d.]+)"', (ROOT / "terraform/lambda.tf").read_text())
+    )
+    assert runtimes == {noxfile.LAMBDA_PYTHON}
+
+
+def _fake_python(path: Path, prints: str, code: int = 0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho '{prints}'\nexit {code}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_find_python_passes_over_a_refusing_shim_to_pyenvs_interpreter(
+    noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given a pyenv shim on PATH that refuses 3.12, and pyenv's own 3.12 beside it
+    _fake_python(tmp_path / "shims/python3.12", "pyenv: python3.12: command not found", 127)
+    real = _fake_python(
+        tmp_path / "pyenv/versions/3.12.1/bin/python3.12", "3.12 /opt/python/3.12.1/bin/python3.12"
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "shims"))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    # when nox is given an interpreter for 3.12, then it is the one that runs
+    assert real.exists()
+    assert noxfile.find_python("3.12") == "/opt/python/3.12.1/bin/python3.12"
+
+
+def test_find_python_leaves_a_missing_version_for_nox_to_report(
+    noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _fake_python(tmp_path / "pyenv/versions/3.13.0/bin/python3.13", "3.13 /x/python3.13")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    assert noxfile.find_python("3.12") == "3.12"
