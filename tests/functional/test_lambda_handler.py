@@ -457,10 +457,10 @@ def test_post_sync_returns_the_sync_report(world: World) -> None:
 def test_a_sync_that_runs_into_the_rate_limit_is_partial_and_counted(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # given a request budget far below what a first sync needs, and a time budget so long
-    # that only the request budget can stop the sync (a loaded machine must not)
+    # given a request budget of one request an hour, and a time budget long enough that only
+    # the request budget can stop the sync (a loaded machine must not)
     world.container(
-        _fresh_bucket("api-sync-rate-limited"), requests_per_hour=20, api_sync_budget_s=60
+        _fresh_bucket("api-sync-rate-limited"), requests_per_hour=1, api_sync_budget_s=20
     )
     capsys.readouterr()
 
