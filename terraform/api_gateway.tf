@@ -91,36 +91,36 @@ resource "aws_api_gateway_method" "badge_get" {
 }
 
 locals {
-  # Every route: its path, its method, the function whose live alias serves it, and the
-  # statement id of the Lambda permission that lets API Gateway invoke it for this route.
+  # Every route: its path, its method, the function and the live alias that serves it,
+  # and the statement id of the Lambda permission that lets API Gateway invoke it.
   api_routes = {
     sync_post = {
-      path         = local.api_paths.sync
-      method       = aws_api_gateway_method.sync_post
-      function     = aws_lambda_function.sync
-      alias        = aws_lambda_alias.sync_live
-      statement_id = "ApiGatewayPostSync"
+      path          = local.api_paths.sync
+      method        = aws_api_gateway_method.sync_post
+      function_name = aws_lambda_function.sync.function_name
+      alias         = aws_lambda_alias.sync_live
+      statement_id  = "ApiGatewayPostSync"
     }
     stats_get = {
-      path         = local.api_paths.stats
-      method       = aws_api_gateway_method.stats_get
-      function     = aws_lambda_function.read
-      alias        = aws_lambda_alias.read_live
-      statement_id = "ApiGatewayGetStats"
+      path          = local.api_paths.stats
+      method        = aws_api_gateway_method.stats_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetStats"
     }
     health_get = {
-      path         = local.api_paths.health
-      method       = aws_api_gateway_method.health_get
-      function     = aws_lambda_function.read
-      alias        = aws_lambda_alias.read_live
-      statement_id = "ApiGatewayGetHealth"
+      path          = local.api_paths.health
+      method        = aws_api_gateway_method.health_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetHealth"
     }
     badge_get = {
-      path         = local.api_paths.badge
-      method       = aws_api_gateway_method.badge_get
-      function     = aws_lambda_function.read
-      alias        = aws_lambda_alias.read_live
-      statement_id = "ApiGatewayGetBadge"
+      path          = local.api_paths.badge
+      method        = aws_api_gateway_method.badge_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetBadge"
     }
   }
 }
@@ -143,7 +143,7 @@ resource "aws_lambda_permission" "api" {
 
   statement_id  = each.value.statement_id
   action        = "lambda:InvokeFunction"
-  function_name = each.value.function.function_name
+  function_name = each.value.function_name
   qualifier     = each.value.alias.name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${local.execution_arn_stage}/${each.value.method.http_method}/${each.value.path}"
