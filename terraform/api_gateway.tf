@@ -32,139 +32,121 @@ resource "aws_api_gateway_rest_api" "this" {
 
 # ---------------------------------------------------------------------------- routes
 
-resource "aws_api_gateway_resource" "sync" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "sync"
+locals {
+  # Every path of the API, one level under the root.
+  api_paths = {
+    sync   = "sync"
+    stats  = "stats"
+    health = "health"
+    badge  = "badge.svg"
+  }
 }
 
+resource "aws_api_gateway_resource" "path" {
+  for_each = local.api_paths
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = each.value
+}
+
+# One method block per route: whether it needs an API key is the point of each, and
+# checkov judges each one on its own (it cannot see into a for_each of them).
 resource "aws_api_gateway_method" "sync_post" {
   #checkov:skip=CKV2_AWS_53:Lambda proxy integration with no request body or parameters to declare; the function validates its input (pydantic) and answers 400 itself.
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.sync.id
+  resource_id      = aws_api_gateway_resource.path["sync"].id
   http_method      = "POST"
   authorization    = "NONE"
   api_key_required = true
 }
 
-resource "aws_api_gateway_integration" "sync_post" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.sync.id
-  http_method             = aws_api_gateway_method.sync_post.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = aws_lambda_alias.sync_live.invoke_arn
-}
-
-resource "aws_api_gateway_resource" "stats" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "stats"
-}
-
 resource "aws_api_gateway_method" "stats_get" {
   #checkov:skip=CKV2_AWS_53:Lambda proxy integration with no request body or parameters to declare; the function validates its input (pydantic) and answers 400 itself.
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.stats.id
+  resource_id      = aws_api_gateway_resource.path["stats"].id
   http_method      = "GET"
   authorization    = "NONE"
   api_key_required = true
-}
-
-resource "aws_api_gateway_integration" "stats_get" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.stats.id
-  http_method             = aws_api_gateway_method.stats_get.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = aws_lambda_alias.read_live.invoke_arn
-}
-
-resource "aws_api_gateway_resource" "health" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "health"
 }
 
 resource "aws_api_gateway_method" "health_get" {
   #checkov:skip=CKV2_AWS_53:Lambda proxy integration with no request body or parameters to declare; the function validates its input (pydantic) and answers 400 itself.
   #checkov:skip=CKV_AWS_59:GET /health is public by design (uptime checks carry no key); it returns only a status and the last sync time, and the stage throttle bounds it.
   rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = aws_api_gateway_resource.health.id
+  resource_id      = aws_api_gateway_resource.path["health"].id
   http_method      = "GET"
   authorization    = "NONE"
   api_key_required = false
 }
 
-resource "aws_api_gateway_integration" "health_get" {
-  rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.health.id
-  http_method             = aws_api_gateway_method.health_get.http_method
-  type                    = "AWS_PROXY"
-  integration_http_method = "POST"
-  uri                     = aws_lambda_alias.read_live.invoke_arn
-}
-
-resource "aws_api_gateway_resource" "badge" {
-  rest_api_id = aws_api_gateway_rest_api.this.id
-  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
-  path_part   = "badge.svg"
-}
-
 resource "aws_api_gateway_method" "badge_get" {
   #checkov:skip=CKV2_AWS_53:Lambda proxy integration with no request body or parameters to declare; the function validates its input (pydantic) and answers 400 itself.
   rest_api_id   = aws_api_gateway_rest_api.this.id
-  resource_id   = aws_api_gateway_resource.badge.id
+  resource_id   = aws_api_gateway_resource.path["badge"].id
   http_method   = "GET"
   authorization = "NONE"
   # Keyed unless the runner chooses to embed the badge somewhere public.
   api_key_required = !var.public_badge
 }
 
-resource "aws_api_gateway_integration" "badge_get" {
+locals {
+  # Every route: its path, its method, the function and the live alias that serves it,
+  # and the statement id of the Lambda permission that lets API Gateway invoke it.
+  api_routes = {
+    sync_post = {
+      path          = local.api_paths.sync
+      method        = aws_api_gateway_method.sync_post
+      function_name = aws_lambda_function.sync.function_name
+      alias         = aws_lambda_alias.sync_live
+      statement_id  = "ApiGatewayPostSync"
+    }
+    stats_get = {
+      path          = local.api_paths.stats
+      method        = aws_api_gateway_method.stats_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetStats"
+    }
+    health_get = {
+      path          = local.api_paths.health
+      method        = aws_api_gateway_method.health_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetHealth"
+    }
+    badge_get = {
+      path          = local.api_paths.badge
+      method        = aws_api_gateway_method.badge_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetBadge"
+    }
+  }
+}
+
+# Every route is a Lambda proxy to the live alias of its function.
+resource "aws_api_gateway_integration" "route" {
+  for_each = local.api_routes
+
   rest_api_id             = aws_api_gateway_rest_api.this.id
-  resource_id             = aws_api_gateway_resource.badge.id
-  http_method             = aws_api_gateway_method.badge_get.http_method
+  resource_id             = each.value.method.resource_id
+  http_method             = each.value.method.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_alias.read_live.invoke_arn
+  uri                     = each.value.alias.invoke_arn
 }
 
 # Each permission lets API Gateway invoke one alias for one stage, method and path only.
-resource "aws_lambda_permission" "api_sync_post" {
-  statement_id  = "ApiGatewayPostSync"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.sync.function_name
-  qualifier     = aws_lambda_alias.sync_live.name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${local.execution_arn_stage}/POST/sync"
-}
+resource "aws_lambda_permission" "api" {
+  for_each = local.api_routes
 
-resource "aws_lambda_permission" "api_stats_get" {
-  statement_id  = "ApiGatewayGetStats"
+  statement_id  = each.value.statement_id
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.read.function_name
-  qualifier     = aws_lambda_alias.read_live.name
+  function_name = each.value.function_name
+  qualifier     = each.value.alias.name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${local.execution_arn_stage}/GET/stats"
-}
-
-resource "aws_lambda_permission" "api_health_get" {
-  statement_id  = "ApiGatewayGetHealth"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.read.function_name
-  qualifier     = aws_lambda_alias.read_live.name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${local.execution_arn_stage}/GET/health"
-}
-
-resource "aws_lambda_permission" "api_badge_get" {
-  statement_id  = "ApiGatewayGetBadge"
-  action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.read.function_name
-  qualifier     = aws_lambda_alias.read_live.name
-  principal     = "apigateway.amazonaws.com"
-  source_arn    = "${local.execution_arn_stage}/GET/badge.svg"
+  source_arn    = "${local.execution_arn_stage}/${each.value.method.http_method}/${each.value.path}"
 }
 
 # ------------------------------------------------------------ optional source CIDRs
@@ -219,20 +201,22 @@ resource "aws_api_gateway_deployment" "this" {
   triggers = {
     # A REST API only serves what was deployed: hash every route, method and integration
     # (whole resources, so a changed api_key_required or alias URI counts too) and the
-    # resource policy, and redeploy when any of them changes.
+    # resource policy, and redeploy when any of them changes. One by one, in this order,
+    # so the hash stays the one it was before paths and integrations became for_each (a
+    # test checks that none is missing).
     redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.sync,
-      aws_api_gateway_resource.stats,
-      aws_api_gateway_resource.health,
-      aws_api_gateway_resource.badge,
+      aws_api_gateway_resource.path["sync"],
+      aws_api_gateway_resource.path["stats"],
+      aws_api_gateway_resource.path["health"],
+      aws_api_gateway_resource.path["badge"],
       aws_api_gateway_method.sync_post,
       aws_api_gateway_method.stats_get,
       aws_api_gateway_method.health_get,
       aws_api_gateway_method.badge_get,
-      aws_api_gateway_integration.sync_post,
-      aws_api_gateway_integration.stats_get,
-      aws_api_gateway_integration.health_get,
-      aws_api_gateway_integration.badge_get,
+      aws_api_gateway_integration.route["sync_post"],
+      aws_api_gateway_integration.route["stats_get"],
+      aws_api_gateway_integration.route["health_get"],
+      aws_api_gateway_integration.route["badge_get"],
       aws_api_gateway_rest_api_policy.source_cidrs,
     ]))
   }
@@ -253,7 +237,7 @@ resource "aws_api_gateway_stage" "this" {
   xray_tracing_enabled = true
 
   access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    destination_arn = aws_cloudwatch_log_group.this["api_access"].arn
     # JSON, one line per request. Logs the key's id, never $context.identity.apiKey,
     # which is the key's value.
     format = jsonencode({
@@ -300,7 +284,7 @@ resource "aws_api_gateway_method_settings" "all" {
   }
 
   # Logging on means API Gateway creates its execution log group unless it exists.
-  depends_on = [aws_cloudwatch_log_group.api_execution]
+  depends_on = [aws_cloudwatch_log_group.this["api_execution"]]
 }
 
 # ---------------------------------------------------------------- keys and quota
@@ -343,32 +327,32 @@ resource "aws_api_gateway_usage_plan" "this" {
   }
 }
 
+locals {
+  # The API's keys, by name (the name is also the key's name in the API-keys secret).
+  api_keys = {
+    personal       = "The runner's own key (notebook, terminal, phone)"
+    github_actions = "Used by GitHub Actions smoke tests after a deploy"
+  }
+}
+
 # No `value`: API Gateway generates each key. Trade-off: the provider still reads the
 # value back into the Terraform state (marked sensitive), so whoever can read the state
 # bucket can read the keys. The alternative, passing values in, would put them in
 # variables and CI logs as well. Only the key ids are output; the values reach clients
 # through the API-keys secret (docs/deploy.md, step 4 "Put the secrets"). The plan role
 # may read the state but not the keys through the API (github_actions.tf).
-resource "aws_api_gateway_api_key" "personal" {
-  name        = "${local.prefix}-personal"
-  description = "The runner's own key (notebook, terminal, phone)"
+resource "aws_api_gateway_api_key" "this" {
+  for_each = local.api_keys
+
+  name        = "${local.prefix}-${replace(each.key, "_", "-")}"
+  description = each.value
   enabled     = true
 }
 
-resource "aws_api_gateway_api_key" "github_actions" {
-  name        = "${local.prefix}-github-actions"
-  description = "Used by GitHub Actions smoke tests after a deploy"
-  enabled     = true
-}
+resource "aws_api_gateway_usage_plan_key" "this" {
+  for_each = local.api_keys
 
-resource "aws_api_gateway_usage_plan_key" "personal" {
-  key_id        = aws_api_gateway_api_key.personal.id
-  key_type      = "API_KEY"
-  usage_plan_id = aws_api_gateway_usage_plan.this.id
-}
-
-resource "aws_api_gateway_usage_plan_key" "github_actions" {
-  key_id        = aws_api_gateway_api_key.github_actions.id
+  key_id        = aws_api_gateway_api_key.this[each.key].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this.id
 }

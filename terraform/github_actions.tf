@@ -439,15 +439,13 @@ data "aws_iam_policy_document" "github_apply" {
     # A key's id does not exist before CreateKey: AWS requires "*". The tag conditions
     # allow only keys tagged as this stack's.
     resources = ["*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Environment"
-      values   = [var.environment]
+    dynamic "condition" {
+      for_each = local.stack_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -457,15 +455,13 @@ data "aws_iam_policy_document" "github_apply" {
     actions = ["kms:TagResource"]
     # Key ids are random; the tag conditions pick out this stack's key.
     resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Project"
-      values   = [var.project]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/Environment"
-      values   = [var.environment]
+    dynamic "condition" {
+      for_each = local.stack_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -489,15 +485,13 @@ data "aws_iam_policy_document" "github_apply" {
     ]
     # Key ids are random; the tag conditions pick out this stack's key.
     resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Project"
-      values   = [var.project]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/Environment"
-      values   = [var.environment]
+    dynamic "condition" {
+      for_each = local.stack_tags
+      content {
+        test     = "StringEquals"
+        variable = "aws:ResourceTag/${condition.key}"
+        values   = [condition.value]
+      }
     }
   }
 
@@ -561,7 +555,7 @@ data "aws_iam_policy_document" "github_deploy" {
     sid       = "ReadTheSmokeTestKey"
     effect    = "Allow"
     actions   = ["apigateway:GET"]
-    resources = ["arn:${local.partition}:apigateway:${local.region}::/apikeys/${aws_api_gateway_api_key.github_actions.id}"]
+    resources = ["arn:${local.partition}:apigateway:${local.region}::/apikeys/${aws_api_gateway_api_key.this["github_actions"].id}"]
   }
 }
 

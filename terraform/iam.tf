@@ -12,6 +12,40 @@ data "aws_iam_policy_document" "lambda_assume" {
   }
 }
 
+# ------------------------------------------------------------------- function roles
+
+# What both functions need, each with its own log group. Each function's own document
+# below starts from this one (source_policy_documents) and adds what only it may do.
+data "aws_iam_policy_document" "function_shared" {
+  for_each = toset(["sync", "read"])
+
+  statement {
+    # Without ListBucket, S3 answers a GET of a missing key (first sync, no stats.json
+    # yet) with 403 instead of 404, and the code cannot tell "absent" from "forbidden".
+    sid       = "ListTheDataBucket"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.data.arn]
+  }
+
+  statement {
+    sid     = "WriteOwnLogs"
+    effect  = "Allow"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    # Lambda names a new log stream for each execution environment, so the streams of
+    # this one log group need a wildcard.
+    resources = ["${aws_cloudwatch_log_group.this[each.key].arn}:log-stream:*"]
+  }
+
+  statement {
+    sid     = "SendTraces"
+    effect  = "Allow"
+    actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    # X-Ray has no resource-level permissions: AWS requires "*" for these two actions.
+    resources = ["*"]
+  }
+}
+
 # ----------------------------------------------------------------------- sync role
 
 resource "aws_iam_role" "sync" {
@@ -21,6 +55,8 @@ resource "aws_iam_role" "sync" {
 }
 
 data "aws_iam_policy_document" "sync" {
+  source_policy_documents = [data.aws_iam_policy_document.function_shared["sync"].json]
+
   statement {
     sid    = "ReadAndWriteTheDataObjects"
     effect = "Allow"
@@ -31,15 +67,6 @@ data "aws_iam_policy_document" "sync" {
       "s3:AbortMultipartUpload",
     ]
     resources = local.data_object_arns
-  }
-
-  statement {
-    # Without ListBucket, S3 answers a GET of a missing key (first sync, no stats.json
-    # yet) with 403 instead of 404, and the code cannot tell "absent" from "forbidden".
-    sid       = "ListTheDataBucket"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.data.arn]
   }
 
   statement {
@@ -69,27 +96,10 @@ data "aws_iam_policy_document" "sync" {
   }
 
   statement {
-    sid     = "WriteOwnLogs"
-    effect  = "Allow"
-    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    # Lambda names a new log stream for each execution environment, so the streams of
-    # this one log group need a wildcard.
-    resources = ["${aws_cloudwatch_log_group.sync.arn}:log-stream:*"]
-  }
-
-  statement {
     sid       = "DeadLetterFailedRuns"
     effect    = "Allow"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.sync_dead_letters.arn]
-  }
-
-  statement {
-    sid     = "SendTraces"
-    effect  = "Allow"
-    actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    # X-Ray has no resource-level permissions: AWS requires "*" for these two actions.
-    resources = ["*"]
   }
 }
 
@@ -108,6 +118,8 @@ resource "aws_iam_role" "read" {
 }
 
 data "aws_iam_policy_document" "read" {
+  source_policy_documents = [data.aws_iam_policy_document.function_shared["read"].json]
+
   statement {
     sid       = "ReadTheDataObjects"
     effect    = "Allow"
@@ -116,35 +128,10 @@ data "aws_iam_policy_document" "read" {
   }
 
   statement {
-    # A missing object must read as 404 (not yet synced), not 403.
-    sid       = "ListTheDataBucket"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.data.arn]
-  }
-
-  statement {
     sid       = "DecryptWithTheStackKey"
     effect    = "Allow"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.this.arn]
-  }
-
-  statement {
-    sid     = "WriteOwnLogs"
-    effect  = "Allow"
-    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    # Lambda names a new log stream for each execution environment, so the streams of
-    # this one log group need a wildcard.
-    resources = ["${aws_cloudwatch_log_group.read.arn}:log-stream:*"]
-  }
-
-  statement {
-    sid     = "SendTraces"
-    effect  = "Allow"
-    actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    # X-Ray has no resource-level permissions: AWS requires "*" for these two actions.
-    resources = ["*"]
   }
 }
 

@@ -65,7 +65,7 @@ resource "aws_lambda_function" "sync" {
 
   logging_config {
     log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.sync.name
+    log_group             = aws_cloudwatch_log_group.this["sync"].name
     application_log_level = "INFO"
     system_log_level      = "WARN"
   }
@@ -111,7 +111,7 @@ resource "aws_lambda_function" "read" {
 
   logging_config {
     log_format            = "JSON"
-    log_group             = aws_cloudwatch_log_group.read.name
+    log_group             = aws_cloudwatch_log_group.this["read"].name
     application_log_level = "INFO"
     system_log_level      = "WARN"
   }

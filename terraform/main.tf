@@ -2,11 +2,7 @@ provider "aws" {
   region = var.aws_region
 
   default_tags {
-    tags = merge(var.tags, {
-      Project     = var.project
-      Environment = var.environment
-      ManagedBy   = "terraform"
-    })
+    tags = merge(var.tags, local.stack_tags, { ManagedBy = "terraform" })
   }
 }
 
@@ -17,7 +13,9 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  prefix     = "${var.project}-${var.environment}"
+  prefix = "${var.project}-${var.environment}"
+  # Tags on every resource (above), which the apply role's KMS statements also match on.
+  stack_tags = { Project = var.project, Environment = var.environment }
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.region
   partition  = data.aws_partition.current.partition

@@ -48,8 +48,8 @@ output "api_keys_secret_arn" {
 output "api_key_ids" {
   description = "Ids of the API Gateway keys personal and github_actions (not their values)."
   value = {
-    personal       = aws_api_gateway_api_key.personal.id
-    github_actions = aws_api_gateway_api_key.github_actions.id
+    personal       = aws_api_gateway_api_key.this["personal"].id
+    github_actions = aws_api_gateway_api_key.this["github_actions"].id
   }
 }
 

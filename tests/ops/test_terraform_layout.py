@@ -13,6 +13,7 @@ from terraform_hcl import (
     expression,
     load_stack,
     parse_file,
+    split_line,
     strip_comments,
     tf_sources,
 )
@@ -40,7 +41,10 @@ NAME_ATTRIBUTE = {
 # Names that only need to be unique inside their parent (a role, a function).
 NAMES_SCOPED_TO_A_PARENT = {"aws_iam_role_policy", "aws_lambda_alias"}
 # Names AWS dictates: API Gateway writes execution logs to a group named after the API id.
-NAMES_CHOSEN_BY_AWS = {("aws_cloudwatch_log_group", "api_execution")}
+NAMES_CHOSEN_BY_AWS = {("aws_cloudwatch_log_group", 'this["api_execution"]')}
+# A moved block's `from` names what is no longer declared, on purpose (test_terraform_moved).
+MOVED_FROM = re.compile(r"^\s*from\s*=")
+INSTANCE = re.compile(r'(?<![\w.])((?:data\.)?aws_[a-z0-9_]+)\.([a-z0-9_]+)\["([\w.-]+)"\]')
 
 
 def expand_locals(text: str, depth: int = 6) -> str:
@@ -125,7 +129,10 @@ def test_backend_is_s3_encrypted_with_native_lock_file_and_no_hard_coded_bucket(
 def test_every_reference_names_something_declared() -> None:
     # Given every reference in the code (comments and plain strings left out)
     stack = load_stack()
-    code = "\n".join(strip_comments(text) for text in tf_sources().values())
+    code = "\n".join(
+        strip_comments("\n".join(line for line in text.splitlines() if not MOVED_FROM.match(line)))
+        for text in tf_sources().values()
+    )
     declared_resources = {f"{kind}.{name}" for kind, name in stack.resources}
     declared_data = {f"data.{kind}.{name}" for kind, name in stack.data}
 
@@ -144,12 +151,37 @@ def test_every_reference_names_something_declared() -> None:
     assert resources <= declared_resources, sorted(resources - declared_resources)
 
 
+def test_every_instance_a_reference_names_by_key_is_declared() -> None:
+    # Given every `kind.name["key"]` the code names (comments and moves left out)
+    stack = load_stack()
+    lines = [
+        line[: len(line) - len(split.comment) - 1] if split.comment is not None else line
+        for text in tf_sources().values()
+        for line in text.splitlines()
+        if not MOVED_FROM.match(line)
+        for split in [split_line(line)]
+    ]
+    named = {match for line in lines for match in INSTANCE.findall(line)}
+    assert named, "expected references to for_each instances"
+
+    # Then the block declares that key, so a misspelt key fails here, not at plan time
+    declared = {f"{kind}.{name}" for kind, name in stack.instances} | {
+        f"data.{kind}.{name}" for kind, name in stack.data_instances
+    }
+    missing = sorted(
+        f'{kind}.{name}["{key}"]'
+        for kind, name, key in named
+        if f'{kind}.{name}["{key}"]' not in declared
+    )
+    assert not missing, missing
+
+
 def test_globally_named_resources_carry_the_project_and_environment() -> None:
-    # Given every resource that has a name of its own
+    # Given every resource that has a name of its own, once per instance
     stack = load_stack()
     named = [
         (kind, name, body[NAME_ATTRIBUTE.get(kind, "name")])
-        for (kind, name), body in stack.resources.items()
+        for (kind, name), body in stack.instances.items()
         if kind not in NAMES_SCOPED_TO_A_PARENT
         and (kind, name) not in NAMES_CHOSEN_BY_AWS
         and NAME_ATTRIBUTE.get(kind, "name") in body
@@ -172,3 +204,23 @@ def test_data_bucket_name_adds_the_environment_and_the_account() -> None:
 
     # Then it is <project>-<environment>-data-<account id>
     assert re.search(r"var\.project.*var\.environment.*-data-.*account_id", name), name
+
+
+DOCS_NAMING_ADDRESSES = [
+    TERRAFORM_DIR.parent / "README.md",
+    TERRAFORM_DIR.parent / "docs" / "deploy.md",
+    TERRAFORM_DIR / "README.md",
+]
+DOCUMENTED_ADDRESS = re.compile(r'(?<![\w.])(aws_[a-z0-9_]+)\.([a-z0-9_]+(?:\["[\w.-]+"\])?)')
+
+
+@pytest.mark.parametrize("path", DOCS_NAMING_ADDRESSES, ids=lambda path: str(path.parent.name))
+def test_every_resource_address_the_docs_name_is_declared(path: Path) -> None:
+    # Given the resource addresses a runbook names (`-replace` takes them as written)
+    named = set(DOCUMENTED_ADDRESS.findall(path.read_text()))
+
+    # Then each is an instance the stack declares, not one it declared before a move
+    undeclared = sorted(
+        f"{kind}.{name}" for kind, name in named if (kind, name) not in load_stack().instances
+    )
+    assert not undeclared, f"{path.name} names {undeclared}"

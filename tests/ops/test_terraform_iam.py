@@ -48,7 +48,8 @@ def document(name: str) -> dict[str, Any]:
 
 
 def statements(name: str) -> list[dict[str, Any]]:
-    return blocks(document(name), "statement")
+    """A document's statements, those of its source documents included."""
+    return load_stack().policy_statements(name)
 
 
 def allowed(name: str) -> dict[str, list[str]]:
@@ -185,7 +186,7 @@ def test_read_role_can_only_read() -> None:
 def test_each_function_logs_only_to_its_own_log_group(role: str) -> None:
     grants = allowed(role)
     for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
-        assert grants[action] == [f"${{aws_cloudwatch_log_group.{role}.arn}}:log-stream:*"]
+        assert grants[action] == [f'${{aws_cloudwatch_log_group.this["{role}"].arn}}:log-stream:*']
     assert "logs:CreateLogGroup" not in grants
 
 

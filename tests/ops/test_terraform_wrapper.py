@@ -143,13 +143,16 @@ def test_plan_can_ask_to_replace_resources(
         "prod",
         working_dir / "p.tfplan",
         working_dir / "p.txt",
-        replace=["aws_api_gateway_api_key.personal", "aws_api_gateway_api_key.github_actions"],
+        replace=[
+            'aws_api_gateway_api_key.this["personal"]',
+            'aws_api_gateway_api_key.this["github_actions"]',
+        ],
     )
 
-    # then each address is one -replace flag, after the var file
+    # then each address is one -replace flag, after the var file, its key quoted as written
     assert fake_terraform()[0][-2:] == [
-        "-replace=aws_api_gateway_api_key.personal",
-        "-replace=aws_api_gateway_api_key.github_actions",
+        '-replace=aws_api_gateway_api_key.this["personal"]',
+        '-replace=aws_api_gateway_api_key.this["github_actions"]',
     ]
 
 

@@ -69,11 +69,18 @@ def test_each_route_is_a_lambda_proxy_to_the_live_alias_of_its_function(route: R
     stack = load_stack()
     route_method = method(route.method_resource)
     resource_name = expression(route_method["resource_id"]).split(".")[1]
-    integration = stack.resource("aws_api_gateway_integration", route.method_resource)
+    integrations = [
+        body
+        for body in stack.resources_of("aws_api_gateway_integration").values()
+        if stack.resolve(body["resource_id"]) == stack.resolve(route_method["resource_id"])
+        and stack.resolve(body["http_method"]) == route.http_method
+    ]
 
     # Then the path, verb and target are the ones the contract names
     assert stack.resource("aws_api_gateway_resource", resource_name)["path_part"] == route.path
     assert route_method["http_method"] == route.http_method
+    assert len(integrations) == 1, f"expected one integration of {route.method_resource}"
+    integration = integrations[0]
     assert integration["type"] == "AWS_PROXY"
     assert integration["integration_http_method"] == "POST"
     assert expression(integration["uri"]) == f"aws_lambda_alias.{route.alias}.invoke_arn"
@@ -82,12 +89,15 @@ def test_each_route_is_a_lambda_proxy_to_the_live_alias_of_its_function(route: R
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.method_resource)
 def test_each_route_has_a_lambda_permission_scoped_to_stage_method_and_path(route: Route) -> None:
     # Given the Lambda permissions of the stack
-    permissions = load_stack().resources_of("aws_lambda_permission")
+    stack = load_stack()
+    permissions = stack.resources_of("aws_lambda_permission")
 
     # When we look for the one granting this route
     suffix = f"/{route.http_method}/{route.path}"
     granting = [
-        body for body in permissions.values() if str(body.get("source_arn", "")).endswith(suffix)
+        body
+        for body in permissions.values()
+        if str(stack.resolve(body.get("source_arn", ""))).endswith(suffix)
     ]
 
     # Then exactly one grants it, for this stage only, on the live alias of the function
@@ -119,10 +129,10 @@ def test_deployment_redeploys_when_any_route_method_or_integration_changes() -> 
     triggers = expression(
         stack.resource("aws_api_gateway_deployment", "this")["triggers"]["redeployment"]
     )
-    tracked = set(re.findall(r"(aws_api_gateway_\w+\.\w+)", triggers))
+    tracked = set(re.findall(r'(aws_api_gateway_\w+\.\w+(?:\["[\w.-]+"\])?)', triggers))
     route_parts = {
         f"{kind}.{name}"
-        for kind, name in stack.resources
+        for kind, name in stack.instances
         if kind
         in {
             "aws_api_gateway_resource",
@@ -172,15 +182,15 @@ def test_usage_plan_allows_a_thousand_requests_a_day() -> None:
 @pytest.mark.parametrize("key", ["personal", "github_actions"])
 def test_both_api_keys_are_on_the_usage_plan(key: str) -> None:
     stack = load_stack()
-    stack.resource("aws_api_gateway_api_key", key)
-    plan_key = stack.resource("aws_api_gateway_usage_plan_key", key)
-    assert expression(plan_key["key_id"]) == f"aws_api_gateway_api_key.{key}.id"
+    stack.resource("aws_api_gateway_api_key", f'this["{key}"]')
+    plan_key = stack.resource("aws_api_gateway_usage_plan_key", f'this["{key}"]')
+    assert expression(plan_key["key_id"]) == f'aws_api_gateway_api_key.this["{key}"].id'
     assert expression(plan_key["usage_plan_id"]) == "aws_api_gateway_usage_plan.this.id"
 
 
 @pytest.mark.parametrize("key", ["personal", "github_actions"])
 def test_api_key_values_are_generated_by_aws_not_written_in_code(key: str) -> None:
-    assert "value" not in load_stack().resource("aws_api_gateway_api_key", key)
+    assert "value" not in load_stack().resource("aws_api_gateway_api_key", f'this["{key}"]')
 
 
 def test_access_log_is_json_to_its_log_group_and_never_holds_a_key_value() -> None:
@@ -192,7 +202,9 @@ def test_access_log_is_json_to_its_log_group_and_never_holds_a_key_value() -> No
     assert log_format.startswith("jsonencode(")
     assert "$context.requestId" in log_format
     assert not re.search(r"\$context\.identity\.apiKey(?!Id)", log_format)
-    assert expression(settings["destination_arn"]) == "aws_cloudwatch_log_group.api_access.arn"
+    assert expression(settings["destination_arn"]) == (
+        'aws_cloudwatch_log_group.this["api_access"].arn'
+    )
 
 
 def test_stage_never_logs_full_requests() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -16,7 +18,16 @@ LAMBDA_ALARMS = {
 
 
 def alarm(name: str) -> dict[str, Any]:
-    return load_stack().resource("aws_cloudwatch_metric_alarm", name)
+    """The one alarm AWS will know as `<prefix>-<name with hyphens>`, as Terraform makes it."""
+    stack = load_stack()
+    suffix = "-" + name.replace("_", "-")
+    named = [
+        body
+        for body in stack.resources_of("aws_cloudwatch_metric_alarm").values()
+        if str(stack.resolve(body["alarm_name"])).endswith(suffix)
+    ]
+    assert len(named) == 1, f"expected one alarm named ...{suffix}, found {len(named)}"
+    return named[0]
 
 
 @pytest.mark.parametrize(("name", "expected"), sorted(LAMBDA_ALARMS.items()))
@@ -146,7 +157,7 @@ def test_every_dead_letter_fires_the_alarm_not_only_the_first() -> None:
 
 def test_every_alarm_notifies_the_alerts_topic() -> None:
     alarms = load_stack().resources_of("aws_cloudwatch_metric_alarm")
-    assert len(alarms) >= 4
+    assert len(alarms) >= 8
     for name, body in alarms.items():
         assert body["actions_enabled"] is True, name
         assert body["alarm_actions"] == ["${aws_sns_topic.alerts.arn}"], name
@@ -154,7 +165,7 @@ def test_every_alarm_notifies_the_alerts_topic() -> None:
 
 @pytest.mark.parametrize("name", ["sync", "read", "api_access", "api_execution"])
 def test_log_groups_keep_the_configured_retention_and_are_encrypted(name: str) -> None:
-    group = load_stack().resource("aws_cloudwatch_log_group", name)
+    group = load_stack().resource("aws_cloudwatch_log_group", f'this["{name}"]')
     assert expression(group["retention_in_days"]) == "var.log_retention_days"
     assert expression(group["kms_key_id"]) == "aws_kms_key.this.arn"
 
@@ -189,3 +200,23 @@ def test_email_subscription_exists_only_when_an_address_is_given() -> None:
     assert "var.alert_email == null" in expression(subscription["count"])
     assert stack.variables["alert_email"]["default"] is None
     assert subscription["protocol"] == "email"
+
+
+def test_each_alarm_of_the_map_sets_only_arguments_the_alarm_reads() -> None:
+    # Given the map of one-metric alarms and the block that makes an alarm of each entry
+    stack = load_stack()
+    entries = stack.locals["metric_alarms"]
+    written = json.dumps(stack.resources[("aws_cloudwatch_metric_alarm", "this")])
+    read = set(re.findall(r"each\.value\.(\w+)", written))
+    defaulted = set(re.findall(r"try\(each\.value\.(\w+),", written))
+
+    # Then every entry gives what has no default and nothing the block does not read: a
+    # misspelt argument would otherwise fall back to the default without a word
+    assert expression(stack.resources[("aws_cloudwatch_metric_alarm", "this")]["for_each"]) == (
+        "local.metric_alarms"
+    )
+    for name, entry in entries.items():
+        assert set(entry) <= read, f"{name}: {sorted(set(entry) - read)} are read by nothing"
+        assert read - defaulted <= set(entry), (
+            f"{name}: missing {sorted(read - defaulted - set(entry))}"
+        )

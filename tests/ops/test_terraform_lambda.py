@@ -178,7 +178,7 @@ def test_live_alias_leaves_the_version_to_the_deploy_workflow(alias: str, name: 
 @pytest.mark.parametrize("name", ["sync", "read"])
 def test_each_function_logs_as_json_to_its_own_log_group(name: str) -> None:
     logging = block(function(name), "logging_config")
-    assert expression(logging["log_group"]) == f"aws_cloudwatch_log_group.{name}.name"
+    assert expression(logging["log_group"]) == f'aws_cloudwatch_log_group.this["{name}"].name'
     assert logging["log_format"] == "JSON"
 
 
