@@ -27,12 +27,12 @@ from bench.sync_harness import (
     uploaded_runs,
 )
 from bench.table import Row
-from streakcore.commands.sync import sync_into
+from streakcore.entrypoints.cli.commands.sync import sync_into
 from streakcore.errors import StreakError
 from streakcore.settings import Settings
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import decade_athlete
+from streakcore.usecases.sync.run import SyncStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3

@@ -25,7 +25,7 @@ from bench.sync_harness import (
 from bench.table import Row
 from streakcore.settings import Settings
 from streakcore.smashrun.budget import BURST_WINDOW_S, burst_for
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import Athlete, FakeSmashRun, decade_athlete, synthetic_athlete
 
 LATENCY_S = 0.05

@@ -16,7 +16,7 @@ from bench.paired import interleaved, paired_row
 from bench.table import Row
 from streakcore.domain.models import Activity, Split
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 
 ACTIVITIES = 10_000
 SPLITS_PER_RUN = 10

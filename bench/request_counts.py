@@ -26,9 +26,9 @@ from bench.sync_harness import (
 )
 from bench.table import Row
 from streakcore.errors import StreakError
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import FakeSmashRun, RecordedRequest, decade_athlete
+from streakcore.usecases.sync.run import SyncStatus
 
 DAY_S = 86_400.0
 RESUME_BUDGET_S = 0.25

@@ -14,9 +14,9 @@ from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import StatsSnapshot, render_stats
 from streakcore.domain.streaks import today_in
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.stats_query import snapshot_from_store, stats_from_store
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing.reference import reference_streaks
+from streakcore.usecases.stats import snapshot_from_store, stats_from_store
 
 DAYS = 7_300
 HOME = ZoneInfo("America/New_York")

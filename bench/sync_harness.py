@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from streakcore.commands.sync import sync_into
+from streakcore.entrypoints.cli.commands.sync import sync_into
 from streakcore.errors import StreakError, TokenStoreError
 from streakcore.ports import OAuthTokens
 from streakcore.settings import Settings
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncReport, SyncStatus
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import Athlete, FakeSmashRun, RecordedRequest
 from streakcore.testing.smashrun_payloads import JsonObject
+from streakcore.usecases.sync.run import SyncReport, SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 """A fixed instant: the same athlete, hence the same request counts, on every run."""

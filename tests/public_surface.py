@@ -57,7 +57,7 @@ def printed(main: Callable[[Sequence[str]], int], prog: str, argv: Sequence[str]
 
 
 def streak_help() -> str:
-    from streakcore.cli import build_parser, main
+    from streakcore.entrypoints.cli.main import build_parser, main
 
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
@@ -134,7 +134,7 @@ def json_shapes(tmp: Path) -> str:
     from streak_lambda.composition import Container, install_container
     from streak_lambda.handler import lambda_handler
     from streak_lambda.proxy_event import LocalLambdaContext
-    from streakcore.cli import main
+    from streakcore.entrypoints.cli.main import main
     from streakcore.settings import Settings
     from streakcore.testing import FakeSmashRun, recent_athlete
 

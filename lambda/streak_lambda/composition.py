@@ -21,15 +21,15 @@ from streakcore.errors import ConfigError, SmashRunRateLimited, StreakError
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from streakcore.database import Database, DbLocation
     from streakcore.domain.evening_check import EveningCheck
     from streakcore.domain.models import SplitUnit
     from streakcore.ports import SearchPage, SplitsResult, TokenStore
     from streakcore.settings import Settings
     from streakcore.smashrun import SmashRunSource
     from streakcore.storage.blob import BlobStore
-    from streakcore.storage.duckdb_store import RunStore
-    from streakcore.sync import SyncReport
+    from streakcore.storage.duckdb.store import RunStore
+    from streakcore.usecases.database import Database, DbLocation
+    from streakcore.usecases.sync.run import SyncReport
 
 SNS_SUBJECT = "Run streak at risk"
 
@@ -59,14 +59,14 @@ class SyncRun:
 
     @property
     def failed(self) -> bool:
-        from streakcore.database import FAILED_STATUS
+        from streakcore.usecases.database import FAILED_STATUS
 
         return str(self.report.status) == FAILED_STATUS
 
     @property
     def needs_auth(self) -> bool:
         """SmashRun refused the credentials: someone must run `streak auth` again."""
-        from streakcore.sync import SyncErrorKind
+        from streakcore.usecases.sync.run import SyncErrorKind
 
         return self.report.error_kind == SyncErrorKind.AUTH
 
@@ -164,7 +164,7 @@ class Container:
         boto_session: Any = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        from streakcore.database import parse_db_location
+        from streakcore.usecases.database import parse_db_location
 
         self.settings = settings
         self.location: DbLocation = parse_db_location(settings.db)
@@ -204,15 +204,15 @@ class Container:
     @cached_property
     def database(self) -> Database:
         """The database for the sync path: the only one that writes."""
-        from streakcore.database import Database
+        from streakcore.usecases.database import Database
 
         return Database(self.blobs, self.location.key, self.settings.cache_dir / "work")
 
     @cached_property
     def read_database(self) -> Database:
         """The database for `/stats`, `/health` and the badge: it cannot write."""
-        from streakcore.database import Database
         from streakcore.storage.blob import ReadOnlyBlobStore
+        from streakcore.usecases.database import Database
 
         return Database(
             ReadOnlyBlobStore(self.blobs), self.location.key, self.settings.cache_dir / "work"
@@ -236,7 +236,7 @@ class Container:
         """Sync within `budget_s` seconds (retries after a conflict share the budget)."""
         from streakcore.ports import Deadline
         from streakcore.smashrun import RequestBudget, open_source
-        from streakcore.sync import SyncOptions, sync
+        from streakcore.usecases.sync.run import SyncOptions, sync
 
         settings = self.settings
         deadline = Deadline(budget_s)
@@ -274,7 +274,7 @@ class Container:
     def evening_check(self, now: datetime) -> EveningReading:
         from streakcore.domain.days import group_days
         from streakcore.domain.evening_check import evening_check
-        from streakcore.stats_query import last_sync_of
+        from streakcore.usecases.stats import last_sync_of
 
         with self.database.reading() as store:
             days = group_days(store.run_facts())
@@ -292,7 +292,7 @@ class Container:
             raise ConfigError("the streak is at risk but STREAK_SNS_TOPIC_ARN is not set")
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from streakcore.materialised_stats import claim_alert, release_alert
+        from streakcore.usecases.documents import claim_alert, release_alert
 
         # Claimed before publishing: two checks at once cannot both send; a failed send
         # gives the day back so that a retry sends it.

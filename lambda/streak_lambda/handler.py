@@ -126,7 +126,7 @@ def get_stats() -> Response[str]:
 
 @app.get("/health")
 def get_health() -> Response[str]:
-    from streakcore.materialised_stats import judge_health
+    from streakcore.usecases.documents import judge_health
 
     services = container()
     report = judge_health(services.read_database.health(), now=services.now())

@@ -43,7 +43,7 @@ from streak_lambda.proxy_event import (
     rest_proxy_event,
 )
 from streak_lambda.usage_plan import UsagePlan, Verdict
-from streakcore.commands.arg_types import whole_number
+from streakcore.entrypoints.cli.commands.arg_types import whole_number
 from streakcore.errors import ConfigError, StreakError
 
 DEFAULT_PORT = 8787

@@ -14,9 +14,9 @@ from streakcore.settings import writable_cache_dir
 from streakcore.storage.aws_clients import require_aws_extra, s3_client
 
 if TYPE_CHECKING:
-    from streakcore.database import Database, DbLocation
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
     from streakcore.storage.s3_blob import S3BlobStore
+    from streakcore.usecases.database import Database, DbLocation
 
 
 @contextmanager
@@ -26,14 +26,14 @@ def open_read_only(db: str, *, cache_dir: Path) -> Iterator[RunStore]:
 
     Nothing is ever written back: the S3 side goes through a read-only blob store.
     """
-    from streakcore.database import parse_db_location
+    from streakcore.usecases.database import parse_db_location
 
     location = parse_db_location(db)
     if location.is_s3:
         with read_database(location, cache_dir).reading() as store:
             yield store
         return
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
 
     # In place: a read-only open replays a log a killed writer left, and changes nothing.
     with RunStore.open(Path(db).expanduser(), read_only=True, label=db) as store:
@@ -42,8 +42,8 @@ def open_read_only(db: str, *, cache_dir: Path) -> Iterator[RunStore]:
 
 def read_database(location: DbLocation, cache_dir: Path) -> Database:
     """The database on S3 as the Lambda's read paths see it: it cannot write."""
-    from streakcore.database import Database
     from streakcore.storage.blob import ReadOnlyBlobStore
+    from streakcore.usecases.database import Database
 
     cache = writable_cache_dir(cache_dir)
     store = s3_blob_store(location, cache)
@@ -57,7 +57,7 @@ def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, 
     A local file gets the same blob store the local gateway gives it, so a terminal sync
     and a gateway sync of one file replace it by the same rules and neither loses runs.
     """
-    from streakcore.database import Database
+    from streakcore.usecases.database import Database
 
     if location.is_s3:
         cache = writable_cache_dir(cache_dir)
@@ -65,7 +65,7 @@ def database_for_sync(location: DbLocation, cache_dir: Path) -> tuple[Database, 
         url = s3_blobs.url(location.key)
         return Database(s3_blobs, location.key, cache / "work", name=url), url
     from streakcore.storage.blob import LocalDirectoryBlobStore
-    from streakcore.storage.duckdb_store import refuse_directory
+    from streakcore.storage.duckdb.store import refuse_directory
 
     assert location.directory is not None, "a local location has a directory"
     path = location.directory / location.key

@@ -16,13 +16,13 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, REGION, ListSource, S3Traffic, isolate_aws, make_bucket, s3_client
 from helpers import run
-from streakcore.database import Database, parse_db_location
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.errors import ConfigError, StoreNotFound
 from streakcore.ports import Deadline
 from streakcore.storage.blob import ReadOnlyBlobStore
 from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import sync
+from streakcore.usecases.database import Database, parse_db_location
+from streakcore.usecases.sync.run import sync
 
 HOME = ZoneInfo("America/New_York")
 RULE = StreakRule()

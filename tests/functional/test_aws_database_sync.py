@@ -27,16 +27,16 @@ from fixtures.aws import (
     versions_of,
 )
 from helpers import run
-from streakcore.database import Database
 from streakcore.domain.models import Activity
 from streakcore.domain.rules import StreakRule
 from streakcore.errors import BlobStoreError, StoreConflict
-from streakcore.materialised_stats import HealthStatus
 from streakcore.ports import ActivitySource, Deadline
 from streakcore.storage.blob import Blob, BlobStore, LocalCopy, LocalDirectoryBlobStore
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import SyncReport, sync
+from streakcore.usecases.database import Database
+from streakcore.usecases.documents import HealthStatus
+from streakcore.usecases.sync.run import SyncReport, sync
 
 RULE = StreakRule()
 WRITERS = 4

@@ -13,9 +13,13 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, ListSource, isolate_aws, make_bucket, s3_client
 from helpers import run
-from streakcore.database import Database
 from streakcore.domain.rules import StreakRule
-from streakcore.materialised_stats import (
+from streakcore.ports import Deadline
+from streakcore.storage.blob import BlobStore, LocalDirectoryBlobStore
+from streakcore.storage.duckdb.store import RunStore
+from streakcore.storage.s3_blob import S3BlobStore
+from streakcore.usecases.database import Database
+from streakcore.usecases.documents import (
     Companion,
     HealthFile,
     HealthReason,
@@ -24,11 +28,7 @@ from streakcore.materialised_stats import (
     judge_health,
     record_health,
 )
-from streakcore.ports import Deadline
-from streakcore.storage.blob import BlobStore, LocalDirectoryBlobStore
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import SyncReport, sync
+from streakcore.usecases.sync.run import SyncReport, sync
 
 RULE = StreakRule()
 DB_KEY = "runs.duckdb"

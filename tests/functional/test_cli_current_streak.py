@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from helpers import TOKYO, daily_runs, run
-from streakcore.cli import main
 from streakcore.domain.streaks import StreakStatus
+from streakcore.entrypoints.cli.main import main
 from streakcore.render.badge_svg import STATUS_COLOURS, streak_message
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 
 SVG = "{http://www.w3.org/2000/svg}"
 ZONE = ["--tz", "America/New_York"]

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from helpers import daily_runs, run
-from streakcore.cli import main
 from streakcore.domain.days import group_days, qualifying_days
 from streakcore.domain.models import Activity
 from streakcore.domain.rules import StreakRule
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import FakeSmashRun
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 
 from fixtures.aws import live_activity_ids
-from streakcore.cli import main
-from streakcore.commands.auth import token_store_for
-from streakcore.commands.sync import sync_step
-from streakcore.database import Database
+from streakcore.entrypoints.cli.commands.auth import token_store_for
+from streakcore.entrypoints.cli.commands.sync import sync_step
+from streakcore.entrypoints.cli.main import main
 from streakcore.settings import Settings
 from streakcore.storage.blob import LocalDirectoryBlobStore
-from streakcore.sync import SyncReport
 from streakcore.testing import FakeSmashRun
+from streakcore.usecases.database import Database
+from streakcore.usecases.sync.run import SyncReport
 
 DB_NAME = "runs.duckdb"
 

@@ -17,8 +17,8 @@ from moto import mock_aws
 import streakcore
 from fixtures.aws import BUCKET, REGION, S3Traffic, isolate_aws, live_activity_ids, make_bucket
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 
 DB_KEY = "runs.duckdb"

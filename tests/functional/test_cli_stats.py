@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import daily_runs, mile_splits
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 
 CONTRACT_KEYS = {
     "as_of", "timezone", "rule", "current_streak", "longest_streak", "totals", "fastest_mile",
@@ -159,5 +159,5 @@ def test_library_warnings_reach_the_terminal_as_one_line(
 
     main(["stats", "--db", str(db_path), "--json"])
     capsys.readouterr()
-    logging.getLogger("streakcore.database").warning("could not record health.json: boom")
+    logging.getLogger("streakcore.usecases.database").warning("could not record health.json: boom")
     assert capsys.readouterr().err == "streak: warning: could not record health.json: boom\n"

@@ -14,8 +14,8 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, REGION, isolate_aws, make_bucket
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import FakeSmashRun
 
 S3_DB = f"s3://{BUCKET}/runs.duckdb"

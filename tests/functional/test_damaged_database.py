@@ -19,9 +19,9 @@ from moto import mock_aws
 import streakcore
 from fixtures.aws import BUCKET, isolate_aws, make_bucket, s3_object_bytes
 from helpers import daily_runs, mile_splits
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 from streakcore.errors import StoreCorrupt
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import FakeSmashRun
 
 EVENING = "2026-11-24T20:00:00-05:00"

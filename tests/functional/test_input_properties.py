@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from cli_outcome import streak
 from fixtures.aws import event
 from helpers import daily_runs, mile_splits
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 
 EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "60"))
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=timezone(timedelta(hours=-5)))

@@ -25,8 +25,8 @@ from fixtures.other_processes import (
     write_then_die,
 )
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import FakeSmashRun
 
 DB_NAME = "runs.duckdb"

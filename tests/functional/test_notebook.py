@@ -17,8 +17,8 @@ from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.streaks import find_streaks
 from streakcore.errors import StoreNotFound
-from streakcore.stats_query import LAST_SYNC_KEY
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.usecases.stats import LAST_SYNC_KEY
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from streakcore.domain.records import mile_times
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import compute_stats
 from streakcore.errors import StoreCorrupt, StoreError, StoreNotFound, StoreTooNew
-from streakcore.storage.duckdb_store import Batch, QuarantinedPayload, RunStore, StoredActivity
-from streakcore.storage.migrations import LATEST_VERSION
+from streakcore.storage.duckdb.migrations import LATEST_VERSION
+from streakcore.storage.duckdb.store import Batch, QuarantinedPayload, RunStore, StoredActivity
 
 HOME = ZoneInfo("America/New_York")
 
@@ -220,7 +220,7 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
         import subprocess
         import sys
 
-        probe = f"from streakcore.storage.duckdb_store import RunStore;RunStore.open({str(path)!r})"
+        probe = f"from streakcore.storage.duckdb.store import RunStore;RunStore.open({str(path)!r})"
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode != 0
     assert "in use by another process" in out.stderr

@@ -12,8 +12,8 @@ import pytest
 from helpers import TOKYO, mile_splits, run
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import build_snapshot, default_rules
-from streakcore.stats_query import snapshot_for
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.usecases.stats import snapshot_for
 
 
 def rounded(value: Any) -> Any:

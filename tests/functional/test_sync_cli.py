@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.smashrun_sync import request_floor
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 from streakcore.testing.rate_limit import RateLimit
 

@@ -15,9 +15,9 @@ from streakcore.errors import SmashRunUnavailable, StoreError
 from streakcore.ports import Deadline
 from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.http import RetryPolicy, StaticToken, build_http
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
-from streakcore.sync import CHECKPOINT_KEY, SyncStatus
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
+from streakcore.usecases.sync.run import CHECKPOINT_KEY, SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SEARCH = "/my/activities/search"

@@ -16,10 +16,10 @@ from fixtures.openapi import schema_errors
 from fixtures.scripted_smashrun import Scripted
 from fixtures.smashrun_sync import rig
 from streakcore.domain.rules import StreakRule
-from streakcore.stats_query import stats_from_store
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import RunStore
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.stats import stats_from_store
+from streakcore.usecases.sync.run import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOME = ZoneInfo("America/New_York")

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from fixtures.openapi import schema_errors
 from fixtures.scripted_smashrun import Scripted
 from streakcore.domain.rules import StreakRule
-from streakcore.stats_query import stats_from_store
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncReport, SyncStatus
-from streakcore.sync_plan import MAX_SPLIT_ATTEMPTS
+from streakcore.storage.duckdb.store import RunStore
+from streakcore.usecases.stats import stats_from_store
+from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS
+from streakcore.usecases.sync.run import SyncReport, SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOME = ZoneInfo("America/New_York")

@@ -21,8 +21,8 @@ from streakcore.smashrun.http import (
     parse_retry_after,
 )
 from streakcore.smashrun.source import SmashRunSource
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus, sync
+from streakcore.storage.duckdb.store import RunStore
+from streakcore.usecases.sync.run import SyncStatus, sync
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 BASE = "https://api.smashrun.test/v1"

@@ -184,7 +184,7 @@ class LocalDirectoryBlobStore:
         if not wal_of(source).exists():
             return
         # DuckDB only when there is a log: reading and copying stay light.
-        from streakcore.storage.duckdb_store import checkpoint_leftover_wal
+        from streakcore.storage.duckdb.store import checkpoint_leftover_wal
 
         with self._locked(key), _ASKING_THE_LOCK_TABLE:
             checkpoint_leftover_wal(source, label=str(source))

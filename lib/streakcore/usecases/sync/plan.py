@@ -1,7 +1,7 @@
 """The sync's pure core: where the cycle stands and what a page or a sweep changes.
 
-No I/O and no clock: the shell (`streakcore.sync`) gathers pages and the time, calls these,
-and applies what they decide.
+No I/O and no clock: the shell (`streakcore.usecases.sync.run`) gathers pages and the
+time, calls these, and applies what they decide.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import AwareDatetime, BaseModel
 
 from streakcore.ports import RejectedPayload, SearchPage
-from streakcore.storage.duckdb_store import QuarantinedPayload, StoredActivity
+from streakcore.storage.duckdb.store import QuarantinedPayload, StoredActivity
 
 OVERLAP = timedelta(days=1)
 """Searched again each time: covers clock skew and uploads that land while we search."""

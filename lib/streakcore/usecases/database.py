@@ -44,7 +44,8 @@ from streakcore.errors import (
     StoreNotFound,
     StreakError,
 )
-from streakcore.materialised_stats import (
+from streakcore.storage.blob import BlobStore
+from streakcore.usecases.documents import (
     Companion,
     HealthFile,
     StatsFile,
@@ -54,10 +55,9 @@ from streakcore.materialised_stats import (
     read_document,
     record_health,
 )
-from streakcore.storage.blob import BlobStore
 
 if TYPE_CHECKING:
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
 
 GENERATION_KEY = "db_generation"
 """sync_state key: how many times this database has been uploaded."""
@@ -183,7 +183,7 @@ class Database:
             return render_stats(
                 stats_file.snapshot, rule=rule, as_of=as_of, tz=tz, last_sync=stats_file.last_sync
             )
-        from streakcore.stats_query import stats_from_store
+        from streakcore.usecases.stats import stats_from_store
 
         with self.reading() as store:
             return stats_from_store(store, rule=rule, as_of=as_of, tz=tz)
@@ -204,7 +204,7 @@ class Database:
         from streakcore.domain.rule_compare import compare_rules
         from streakcore.domain.stats import rules_body
         from streakcore.domain.streaks import today_in
-        from streakcore.stats_query import last_sync_of
+        from streakcore.usecases.stats import last_sync_of
 
         with self.reading() as store:
             runs = store.run_facts(until=as_of)
@@ -217,7 +217,7 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[RunStore]:
         """The current database, opened read-only from the local cache."""
-        from streakcore.storage.duckdb_store import RunStore
+        from streakcore.storage.duckdb.store import RunStore
 
         copy = self.blobs.fetch(self.key)
         if copy is None:
@@ -291,8 +291,8 @@ class Database:
     def _sync_once(
         self, step: SyncStep[Report], rule: StreakRule, attempt: int
     ) -> SyncOutcome[Report]:
-        from streakcore.stats_query import last_sync_of, snapshot_from_store
-        from streakcore.storage.duckdb_store import RunStore
+        from streakcore.storage.duckdb.store import RunStore
+        from streakcore.usecases.stats import last_sync_of, snapshot_from_store
 
         fetched = self.blobs.fetch(self.key)
         with self._private_copy(fetched.path if fetched else None) as work:
@@ -406,7 +406,7 @@ def _remove_work(work: Path) -> None:
 def _verify(work: Path, name: str) -> None:
     """Refuse to upload anything that is not a complete, readable streakcore database."""
     from streakcore.storage.database_files import wal_of
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
 
     if wal_of(work).exists():
         raise StoreError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from streakcore.commands.common import (
+from streakcore.entrypoints.cli.commands.common import (
     EXIT_USAGE,
     Subparsers,
     add_as_of_arg,
@@ -23,7 +23,7 @@ from streakcore.commands.common import (
     load_settings,
     parse_as_of,
 )
-from streakcore.commands.history import read_history
+from streakcore.entrypoints.cli.commands.history import read_history
 from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew
 
 EXIT_SAFE = 0
@@ -57,8 +57,8 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from streakcore.commands.sync import run_incremental
     from streakcore.domain.evening_check import evening_check
+    from streakcore.entrypoints.cli.commands.sync import run_incremental
 
     settings = load_settings(args)
     now = parse_as_of(args.as_of, settings.timezone)

@@ -25,8 +25,8 @@ from streakcore.errors import (
     StreakError,
 )
 from streakcore.ports import ActivitySource, RejectedPayload
-from streakcore.storage.duckdb_store import QuarantinedPayload, StoredActivity
-from streakcore.sync_plan import quarantine_record
+from streakcore.storage.duckdb.store import QuarantinedPayload, StoredActivity
+from streakcore.usecases.sync.plan import quarantine_record
 
 MAX_SPLIT_FAILURES = 3
 """Split fetches that may fail in one run before we call it an outage and stop."""

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from streakcore.commands.arg_types import number, path_text
-from streakcore.commands.common import Subparsers, load_settings
+from streakcore.entrypoints.cli.commands.arg_types import number, path_text
+from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings
 from streakcore.errors import ConfigError, TokenStoreError
 
 if TYPE_CHECKING:
@@ -76,12 +76,12 @@ def request_floor(runs: int, page_size: int = 100) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from streakcore.commands.render import print_stats
-    from streakcore.commands.sync import print_report, sync_into
+    from streakcore.entrypoints.cli.commands.render import print_stats
+    from streakcore.entrypoints.cli.commands.sync import print_report, sync_into
     from streakcore.settings import resolve_timezone
-    from streakcore.stats_query import stats_from_store
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
     from streakcore.testing import FakeSmashRun, synthetic_athlete
+    from streakcore.usecases.stats import stats_from_store
 
     settings = load_settings(args)
     now = datetime.now(UTC)
@@ -124,7 +124,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
     """The year heatmap and the streak badge, through the same commands a runner uses."""
-    from streakcore.cli import main
+    from streakcore.entrypoints.cli.main import main
 
     pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
     common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]

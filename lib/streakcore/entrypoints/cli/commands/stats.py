@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from streakcore.commands.arg_types import whole_number
-from streakcore.commands.common import (
+from streakcore.entrypoints.cli.commands.arg_types import whole_number
+from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_as_of_arg,
     add_db_arg,
@@ -51,7 +51,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from streakcore.stats_query import stats_from_store
+    from streakcore.usecases.stats import stats_from_store
 
     settings = load_settings(args)
     as_of = parse_as_of(args.as_of, settings.timezone)
@@ -60,14 +60,14 @@ def run_stats(args: argparse.Namespace) -> int:
     if args.json:
         print(body.model_dump_json(indent=2))
     else:
-        from streakcore.commands.render import print_stats
+        from streakcore.entrypoints.cli.commands.render import print_stats
 
         print_stats(body)
     return 0
 
 
 def run_streaks(args: argparse.Namespace) -> int:
-    from streakcore.notebook import StreakDB
+    from streakcore.entrypoints.notebook import StreakDB
 
     settings = load_settings(args)
     with open_read_store(settings) as store:
@@ -78,7 +78,7 @@ def run_streaks(args: argparse.Namespace) -> int:
     else:
         from rich.console import Console
 
-        from streakcore.commands.render import streaks_table
+        from streakcore.entrypoints.cli.commands.render import streaks_table
 
         Console().print(streaks_table(rows))
     return 0

@@ -16,8 +16,8 @@ from streakcore.domain.stats import StatsBody
 from streakcore.domain.units import parse_distance
 from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
-from streakcore.stats_query import stats_from_store
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.storage.duckdb.store import RunStore
+from streakcore.usecases.stats import stats_from_store
 
 # The cursors a database's relations run on, kept as long as the database is open: DuckDB 1
 # closes a cursor, and every relation on it, as soon as nothing refers to the cursor, and

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from streakcore.commands.arg_types import calendar_year
-from streakcore.commands.common import (
+from streakcore.entrypoints.cli.commands.arg_types import calendar_year
+from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_as_of_arg,
     add_db_arg,
@@ -15,8 +15,8 @@ from streakcore.commands.common import (
     load_settings,
     parse_as_of,
 )
-from streakcore.commands.history import read_history
-from streakcore.commands.output import STDOUT, add_output_arg, write_output
+from streakcore.entrypoints.cli.commands.history import read_history
+from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.errors import ConfigError
 
 

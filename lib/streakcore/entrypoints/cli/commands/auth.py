@@ -7,8 +7,8 @@ import argparse
 import webbrowser
 from typing import TYPE_CHECKING
 
-from streakcore.commands.arg_types import seconds
-from streakcore.commands.common import Subparsers, load_settings
+from streakcore.entrypoints.cli.commands.arg_types import seconds
+from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings
 from streakcore.settings import Settings
 
 if TYPE_CHECKING:

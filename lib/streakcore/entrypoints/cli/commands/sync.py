@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from streakcore.commands.arg_types import seconds
-from streakcore.commands.common import (
+from streakcore.entrypoints.cli.commands.arg_types import seconds
+from streakcore.entrypoints.cli.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
@@ -39,10 +39,10 @@ from streakcore.settings import MAX_SYNC_BUDGET_S, Settings
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from streakcore.database import SyncStep
     from streakcore.ports import TokenStore
-    from streakcore.storage.duckdb_store import RunStore
-    from streakcore.sync import SyncOptions, SyncProgress, SyncReport
+    from streakcore.storage.duckdb.store import RunStore
+    from streakcore.usecases.database import SyncStep
+    from streakcore.usecases.sync.run import SyncOptions, SyncProgress, SyncReport
 
 BACKFILL_THRESHOLD = 100
 """Activities waiting for splits above which a terminal sync shows a progress bar."""
@@ -89,7 +89,7 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    from streakcore.sync import SyncOptions
+    from streakcore.usecases.sync.run import SyncOptions
 
     settings = load_settings(args)
     if args.refetch_splits and not args.full:
@@ -113,7 +113,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def exit_code(report: SyncReport) -> int:
-    from streakcore.sync import SyncErrorKind
+    from streakcore.usecases.sync.run import SyncErrorKind
 
     # A refused token is a setup step for the runner (`streak auth`), like missing
     # credentials, even when the sync got somewhere first (its progress is kept).
@@ -165,9 +165,9 @@ def sync_database(
 ) -> SyncResult:
     """Sync the database in `settings.db`, a local file or an `s3://` object, through the
     sync path every writer shares."""
-    from streakcore.commands.auth import token_store_for
-    from streakcore.database import parse_db_location
     from streakcore.database_access import database_for_sync
+    from streakcore.entrypoints.cli.commands.auth import token_store_for
+    from streakcore.usecases.database import parse_db_location
 
     location = parse_db_location(settings.db)
     token_store = token_store_for(settings)
@@ -224,7 +224,7 @@ def sync_step(
     """
     from streakcore.ports import Deadline
     from streakcore.smashrun import RequestBudget, open_source
-    from streakcore.sync import SyncOptions, sync
+    from streakcore.usecases.sync.run import SyncOptions, sync
 
     if budget_s <= 0:
         raise ConfigError("--budget must be a positive number of seconds")

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from streakcore.commands.common import open_read_store
 from streakcore.domain.days import Day, group_days, qualifying_days
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.streaks import CurrentStreak, current_streak, find_streaks, today_in
+from streakcore.entrypoints.cli.commands.common import open_read_store
 from streakcore.settings import Settings
 
 
@@ -38,7 +38,7 @@ class History:
 def read_history(settings: Settings, as_of: datetime) -> History:
     """The database in `settings.db` as it stood at `as_of` (aware), read-only."""
     # DuckDB loads only once a command reads the database.
-    from streakcore.stats_query import last_sync_of
+    from streakcore.usecases.stats import last_sync_of
 
     with open_read_store(settings) as store:
         runs = store.run_facts(until=as_of)

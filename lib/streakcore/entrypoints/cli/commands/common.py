@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from streakcore.commands.arg_types import path_text
 from streakcore.domain.instants import EARLIEST_YEAR, LATEST_YEAR, read_instant
 from streakcore.domain.rules import RuleName
+from streakcore.entrypoints.cli.commands.arg_types import path_text
 from streakcore.errors import ConfigError
 from streakcore.settings import Settings, resolve_timezone
 
 if TYPE_CHECKING:
-    from streakcore.storage.duckdb_store import RunStore
+    from streakcore.storage.duckdb.store import RunStore
 
 Subparsers = Any  # argparse's private _SubParsersAction
 

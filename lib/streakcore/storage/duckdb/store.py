@@ -30,7 +30,7 @@ from streakcore.errors import (
     StoreTooNew,
 )
 from streakcore.storage.database_files import held_by_another_process, wal_of
-from streakcore.storage.migrations import LATEST_VERSION, MIGRATIONS
+from streakcore.storage.duckdb.migrations import LATEST_VERSION, MIGRATIONS
 
 
 @dataclass(frozen=True, slots=True)

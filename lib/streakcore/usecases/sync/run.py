@@ -45,9 +45,9 @@ from streakcore.errors import (
     StreakError,
 )
 from streakcore.ports import ActivitySource, Deadline, RequestLedger, SearchPage
-from streakcore.stats_query import LAST_SYNC_KEY
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
-from streakcore.sync_plan import (
+from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.usecases.stats import LAST_SYNC_KEY
+from streakcore.usecases.sync.plan import (
     MAX_SPLIT_ATTEMPTS,
     SWEEP_SAMPLE,
     Checkpoint,
@@ -58,7 +58,7 @@ from streakcore.sync_plan import (
     payload_digest,
     plan_sweep,
 )
-from streakcore.sync_splits import (
+from streakcore.usecases.sync.splits import (
     Failed,
     Fetched,
     Gone,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from streakcore.commands.common import (
+from streakcore.domain.stats import RulesBody
+from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_as_of_arg,
     add_db_arg,
@@ -14,8 +15,7 @@ from streakcore.commands.common import (
     load_settings,
     parse_as_of,
 )
-from streakcore.commands.history import read_history
-from streakcore.domain.stats import RulesBody
+from streakcore.entrypoints.cli.commands.history import read_history
 
 
 def register(subparsers: Subparsers) -> None:
@@ -65,8 +65,8 @@ def print_rules(body: RulesBody) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from streakcore.commands.render import STATUS_TEXT
     from streakcore.domain.units import format_distance
+    from streakcore.entrypoints.cli.commands.render import STATUS_TEXT
 
     console = Console()
     standings = Table(title=f"Every rule at {format_distance(body.min_distance_m)}")

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from streakcore.commands.arg_types import path_text
+from streakcore.entrypoints.cli.commands.arg_types import path_text
 from streakcore.errors import ConfigError, echo
 
 STDOUT = "-"
@@ -81,7 +81,7 @@ def refuse_database_files(path: Path, db: str, *, given: str) -> None:
 
 def _suffixes_beside() -> tuple[str, ...]:
     """What DuckDB and a sync keep next to `<db>`, as the suffixes of `<db>.<suffix>`."""
-    from streakcore.materialised_stats import Companion
+    from streakcore.usecases.documents import Companion
 
     return (WAL_SUFFIX, *(c.value for c in Companion))
 

@@ -1,7 +1,7 @@
 """`streak`: the terminal entry point and its composition root.
 
-Each subcommand lives in `streakcore.commands.<name>` and registers itself here; this
-module only parses, dispatches and turns errors into one-line messages.
+Each subcommand lives in `streakcore.entrypoints.cli.commands.<name>` and registers itself
+here; this module only parses, dispatches and turns errors into one-line messages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from streakcore.commands import COMMAND_MODULES, load_command
-from streakcore.commands.common import EXIT_FAILED, EXIT_USAGE
+from streakcore.entrypoints.cli.commands import COMMAND_MODULES, load_command
+from streakcore.entrypoints.cli.commands.common import EXIT_FAILED, EXIT_USAGE
 from streakcore.errors import (
     ConfigError,
     SmashRunAuthError,

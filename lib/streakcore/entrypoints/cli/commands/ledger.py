@@ -8,16 +8,16 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from streakcore.commands.common import (
+from streakcore.domain.ledger import LedgerRow
+from streakcore.domain.units import metres_to_miles
+from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_db_arg,
     add_rule_args,
     load_settings,
     open_read_store,
 )
-from streakcore.commands.output import STDOUT, add_output_arg, write_output
-from streakcore.domain.ledger import LedgerRow
-from streakcore.domain.units import metres_to_miles
+from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.errors import ConfigError
 
 CSV_COLUMNS = (

@@ -20,4 +20,4 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def load_command(name: str) -> ModuleType:
-    return importlib.import_module(f"streakcore.commands.{name}")
+    return importlib.import_module(f"streakcore.entrypoints.cli.commands.{name}")
