@@ -131,9 +131,10 @@ def json_shapes(tmp: Path) -> str:
     sync of a small athlete from the fake SmashRun, by the terminal and by the Lambda."""
     from pydantic import SecretStr
 
-    from streak_lambda.composition import Container, install_container
+    from streak_lambda.composition import install_container
     from streak_lambda.handler import lambda_handler
     from streak_lambda.proxy_event import LocalLambdaContext
+    from streakcore.bootstrap import Services
     from streakcore.entrypoints.cli.main import main
     from streakcore.settings import Settings
     from streakcore.testing import FakeSmashRun, recent_athlete
@@ -169,7 +170,7 @@ def json_shapes(tmp: Path) -> str:
                 smashrun_base_url=fake.base_url,
                 smashrun_access_token=SecretStr(fake.access_token),
             )
-            install_container(Container(settings, clock=lambda: now))
+            install_container(Services(settings, clock=lambda: now))
             try:
                 sync_event = json.loads(
                     (

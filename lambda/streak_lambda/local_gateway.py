@@ -45,6 +45,7 @@ from streak_lambda.proxy_event import (
 from streak_lambda.usage_plan import UsagePlan, Verdict
 from streakcore.entrypoints.cli.commands.arg_types import whole_number
 from streakcore.errors import ConfigError, StreakError
+from streakcore.settings import Settings, read_settings
 
 DEFAULT_PORT = 8787
 DEFAULT_HOST = "127.0.0.1"
@@ -52,6 +53,7 @@ DEFAULT_DATA_DIR = Path("streak-api-data")
 DEMO_DATA_DIR = Path("streak-api-demo")
 DEMO_MARKER = ".streak-api-demo"
 DATABASE_FILE = "runs.duckdb"
+FAKE_REQUESTS_PER_HOUR = 100_000
 API_KEY_HEADER = "x-api-key"
 AWS_EXTRA_MODULES = frozenset({"aws_lambda_powertools", "boto3", "botocore"})
 AWS_EXTRA_MISSING = "streak-api needs the aws extra: pip install 'streakcore[aws]'"
@@ -299,11 +301,9 @@ def api_keys_from(environ: Mapping[str, str]) -> dict[str, SecretStr] | None:
         return parse_api_keys(environ["STREAK_API_KEYS"])
     secret_id = environ.get("STREAK_API_KEYS_SECRET_ID")
     if secret_id:
-        import boto3
+        from streakcore.bootstrap import api_keys_in_secret
 
-        from streakcore.storage.secrets_manager import SecretsManagerApiKeys
-
-        return SecretsManagerApiKeys(boto3.client("secretsmanager"), secret_id).keys()
+        return api_keys_in_secret(secret_id)
     return None
 
 
@@ -357,11 +357,42 @@ def claim_for_demo(data_dir: Path) -> None:
         raise ConfigError(f"cannot write {marker}: {exc.strerror}") from None
 
 
-def local_defaults(environ: Mapping[str, str], data_dir: Path) -> dict[str, str]:
-    """Environment defaults for running on this machine; what is already set wins."""
+@dataclass(frozen=True, slots=True)
+class FakeAccess:
+    """Where the running fake SmashRun answers, and its athlete's home zone."""
+
+    base_url: str
+    access_token: str
+    home_tz: str
+
+
+def local_settings(
+    environ: Mapping[str, str], data_dir: Path, fake: FakeAccess | None = None
+) -> Settings:
+    """The settings of a gateway on this machine: the database in `data_dir` unless
+    STREAK_DB and STREAK_CACHE_DIR say otherwise, and with `fake`, the fake SmashRun's URL
+    and token. What the environment sets wins everywhere else."""
+    overrides: dict[str, Any] = {}
+    if not environ.get("STREAK_DB"):
+        overrides["db"] = str(data_dir / DATABASE_FILE)
+    if not environ.get("STREAK_CACHE_DIR"):
+        overrides["cache_dir"] = data_dir / "cache"
+    if fake is not None:
+        overrides["smashrun_base_url"] = fake.base_url
+        overrides["smashrun_access_token"] = SecretStr(fake.access_token)
+        if not environ.get("STREAK_TIMEZONE"):
+            overrides["timezone"] = fake.home_tz
+        if not environ.get("STREAK_REQUESTS_PER_HOUR"):
+            # The fake has no hourly limit; SmashRun's would make the first demo sync take
+            # hours.
+            overrides["requests_per_hour"] = FAKE_REQUESTS_PER_HOUR
+    return read_settings(overrides)
+
+
+def powertools_defaults(environ: Mapping[str, str]) -> dict[str, str]:
+    """Powertools' own options for running on this machine (it reads them only from the
+    environment); what is already set wins."""
     defaults = {
-        "STREAK_DB": str(data_dir / "runs.duckdb"),
-        "STREAK_CACHE_DIR": str(data_dir / "cache"),
         "POWERTOOLS_SERVICE_NAME": "streakcore-local",
         "POWERTOOLS_METRICS_NAMESPACE": "streakcore-local",
         # EMF lines are for CloudWatch; locally they would bury the request log.
@@ -412,10 +443,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     fake_wanted = use_fake_smashrun(os.environ)
     data_dir = data_dir_for(args.data_dir, fake=fake_wanted)
-    os.environ.update(local_defaults(os.environ, data_dir))
-    # Imported only now, the environment being set: the handler's logger and metrics read
-    # it. Before anything starts, so a missing aws extra leaves nothing running.
+    # Powertools reads its options from the environment only, when the handler is imported;
+    # streakcore's own settings go to the handler as a Settings object below.
+    for name, value in powertools_defaults(os.environ).items():
+        os.environ.setdefault(name, value)
+    # Before anything starts, so a missing aws extra leaves nothing running.
+    from streak_lambda.composition import install_container
     from streak_lambda.handler import lambda_handler
+    from streakcore.bootstrap import Services
 
     if fake_wanted:
         claim_for_demo(data_dir)
@@ -425,14 +460,16 @@ def _serve(args: argparse.Namespace) -> int:
     if keys is None:
         generated = secrets.token_urlsafe(24)
         keys = {"dev": SecretStr(generated)}
-    fake = _start_fake_smashrun() if fake_wanted else None
+    fake, access = _start_fake_smashrun() if fake_wanted else (None, None)
     try:
+        settings = local_settings(os.environ, data_dir, access)
+        install_container(Services(settings))
         gateway = Gateway(lambda_handler, KeyRing(keys), public_badge=args.public_badge)
         try:
             running = RunningGateway(gateway, args.host, args.port).start()
         except OSError as exc:
             raise ConfigError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        print(f"streak-api: serving {running.url} (database: {os.environ['STREAK_DB']})")
+        print(f"streak-api: serving {running.url} (database: {settings.db})")
         if fake is not None:
             print(
                 "streak-api: no SmashRun token configured; using the fake SmashRun at "
@@ -455,19 +492,14 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_fake_smashrun() -> Any:
+def _start_fake_smashrun() -> tuple[Any, FakeAccess]:
     from datetime import UTC, datetime
 
     from streakcore.testing import FakeSmashRun, demo_athlete
 
     athlete = demo_athlete(datetime.now(UTC))
     fake = FakeSmashRun(athlete).start()
-    os.environ.setdefault("STREAK_TIMEZONE", athlete.home_tz)
-    os.environ["STREAK_SMASHRUN_BASE_URL"] = fake.base_url
-    os.environ["STREAK_SMASHRUN_ACCESS_TOKEN"] = fake.access_token
-    # The fake has no hourly limit; SmashRun's would make the first demo sync take hours.
-    os.environ.setdefault("STREAK_REQUESTS_PER_HOUR", "100000")
-    return fake
+    return fake, FakeAccess(fake.base_url, fake.access_token, athlete.home_tz)
 
 
 if __name__ == "__main__":

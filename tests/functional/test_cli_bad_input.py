@@ -12,7 +12,8 @@ import pytest
 
 from cli_outcome import Outcome, streak
 from helpers import daily_runs
-from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 EVENING = "2026-11-24T20:00:00-05:00"
 ZONE = ["--tz", "America/New_York"]
@@ -22,7 +23,7 @@ DUCKDB_MAGIC = b"DUCK"
 @pytest.fixture
 def db(tmp_path: Path, clean_streak_env: Path) -> Path:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         runs = daily_runs("2026-11-01", 24)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return path

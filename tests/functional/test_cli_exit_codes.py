@@ -12,7 +12,8 @@ import pytest
 from fixtures.other_processes import held_open_for_writing
 from helpers import daily_runs
 from streakcore.entrypoints.cli.main import main
-from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 EVENING = "2026-11-24T20:00:00-05:00"
 ZONE = ["--tz", "America/New_York"]
@@ -21,7 +22,7 @@ ZONE = ["--tz", "America/New_York"]
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         runs = daily_runs("2026-11-01", 24)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return path

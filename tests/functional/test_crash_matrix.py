@@ -33,7 +33,7 @@ import pytest
 from fixtures.aws import BUCKET, REGION, isolate_aws, make_bucket
 from fixtures.other_processes import committed_ids, in_place_writer
 from streakcore.entrypoints.cli.main import main
-from streakcore.storage.duckdb.store import RunStore
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 pytestmark = pytest.mark.slow
@@ -186,7 +186,7 @@ def work_time_s(argv: list[str], first_request: FirstRequest) -> float:
 def stored_ids(path: Path) -> set[str]:
     """The live runs in a database file, read-only (a log beside it is replayed in memory,
     not folded in)."""
-    with RunStore.open(path, read_only=True) as store:
+    with DuckDBRunStore.open(path, read_only=True) as store:
         return store.live_ids()
 
 

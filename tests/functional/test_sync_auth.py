@@ -22,7 +22,7 @@ from streakcore.smashrun.http import StaticToken
 from streakcore.smashrun.oauth import OAuthClient, credentials_for, run_code_flow
 from streakcore.storage.token_file import FileTokenStore
 from streakcore.testing import Athlete, recent_athlete
-from streakcore.usecases.sync.run import SyncStatus
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OLD_ACCESS = "old-access-token"

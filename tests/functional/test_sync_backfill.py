@@ -14,7 +14,7 @@ from streakcore.domain.units import METRES_PER_KM
 from streakcore.ports import ActivitySource, SearchPage, SplitsResult
 from streakcore.smashrun.budget import RequestBudget
 from streakcore.testing import Athlete, demo_athlete, recent_athlete
-from streakcore.usecases.sync.run import SyncStatus
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

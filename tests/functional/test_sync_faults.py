@@ -12,10 +12,10 @@ import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig, table
 from streakcore.errors import SmashRunUnavailable, StoreError
-from streakcore.ports import Deadline
+from streakcore.ports import Batch, Deadline, StoredActivity
 from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.http import RetryPolicy, StaticToken, build_http
-from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 from streakcore.usecases.sync.run import CHECKPOINT_KEY, SyncStatus
 
@@ -131,7 +131,7 @@ def test_splits_that_fail_validation_are_quarantined_and_the_run_kept(athlete: A
         assert "backwards" in row["reason"]
 
 
-class FailingStore(RunStore):
+class FailingStore(DuckDBRunStore):
     """A store whose disk gives out in the middle of one batch's splits."""
 
     fail_on_batch = 0

@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig
 from streakcore.testing import Athlete, FakeSmashRun, RateLimit, recent_athlete
-from streakcore.usecases.sync.run import SyncStatus
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOUR_S = 3600.0

@@ -20,8 +20,8 @@ from streakcore.errors import (
     SmashRunUnavailable,
 )
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.sync import SyncStatus
 from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS, Checkpoint
-from streakcore.usecases.sync.run import SyncStatus
 from streakcore.usecases.sync.splits import may_be_the_runs_own
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

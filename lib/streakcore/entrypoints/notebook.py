@@ -1,4 +1,9 @@
-"""The notebook API: `streakcore.open(path)`, a local file or `s3://bucket/key.duckdb`."""
+"""The notebook view: `streakcore.open(path)` -> `StreakDB`, a local file or
+`s3://bucket/key.duckdb`, read-only.
+
+The view hands out DuckDB relations (`.df()`, `.pl()`), so it holds the DuckDB run store
+itself: the one entry point that speaks to an adapter's own type, by design.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,19 @@ from pathlib import Path
 from weakref import WeakKeyDictionary
 
 import duckdb
-from pydantic import ValidationError
 
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.units import parse_distance
-from streakcore.errors import ConfigError
-from streakcore.settings import Settings, resolve_timezone
-from streakcore.storage.duckdb.store import RunStore
+from streakcore.settings import Settings, read_settings, resolve_timezone
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.usecases.stats import stats_from_store
 
 # The cursors a database's relations run on, kept as long as the database is open: DuckDB 1
 # closes a cursor, and every relation on it, as soon as nothing refers to the cursor, and
 # a relation does not refer to it. Keyed by the store, so a StreakDB made for one call (as
 # `streak streaks` does) may go while its relation runs on.
-_RELATION_CURSORS: WeakKeyDictionary[RunStore, list[duckdb.DuckDBPyConnection]] = (
+_RELATION_CURSORS: WeakKeyDictionary[DuckDBRunStore, list[duckdb.DuckDBPyConnection]] = (
     WeakKeyDictionary()
 )
 
@@ -36,12 +39,7 @@ _QUALIFIES = {
 
 def _settings() -> Settings:
     """The STREAK_* settings, read when a notebook call needs a default."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"bad STREAK_* setting {where}: {first['msg']}") from None
+    return read_settings()
 
 
 def _rule(rule: str | RuleName | StreakRule | None, min_distance: str | float | None) -> StreakRule:
@@ -61,7 +59,9 @@ def _rule(rule: str | RuleName | StreakRule | None, min_distance: str | float | 
 class StreakDB:
     """A read-only view of a streakcore database for exploration."""
 
-    def __init__(self, store: RunStore, *, on_close: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, store: DuckDBRunStore, *, on_close: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
         self._on_close = on_close or store.close
 
@@ -71,12 +71,15 @@ class StreakDB:
         (default: STREAK_CACHE_DIR, else the user's cache directory) and read from there.
         Nothing is written back; boto3 finds the AWS credentials and region as usual."""
         if not str(path).startswith("s3://"):
-            return cls(RunStore.open(path, read_only=True))
-        from streakcore.database_access import open_read_only
+            return cls(DuckDBRunStore.open(path, read_only=True))
+        from streakcore.bootstrap import Services
 
-        where = Path(cache_dir) if cache_dir is not None else _settings().cache_dir
+        overrides: dict[str, object] = {"db": str(path)}
+        if cache_dir is not None:
+            overrides["cache_dir"] = Path(cache_dir)
         stack = ExitStack()
-        store = stack.enter_context(open_read_only(str(path), cache_dir=where))
+        store = stack.enter_context(Services(read_settings(overrides)).reading())
+        assert isinstance(store, DuckDBRunStore), "the database engine is DuckDB"
         return cls(store, on_close=stack.close)
 
     def close(self) -> None:
@@ -95,7 +98,7 @@ class StreakDB:
         """The DuckDB connection, for your own queries (`db.sql.sql("...")`)."""
         return self.store.connection
 
-    def _relation_reader(self) -> RunStore:
+    def _relation_reader(self) -> DuckDBRunStore:
         """The database read through a cursor of its own, open as long as the database.
 
         DuckDB 2 refuses to run a relation on a connection that holds an unfinished result,
@@ -105,7 +108,7 @@ class StreakDB:
         """
         cursor = self.store.connection.cursor()
         _RELATION_CURSORS.setdefault(self.store, []).append(cursor)
-        return RunStore(cursor, self.store.path, read_only=True)
+        return DuckDBRunStore(cursor, self.store.path, read_only=True)
 
     def stats(
         self,
@@ -122,7 +125,9 @@ class StreakDB:
         zone = resolve_timezone(tz or _settings().timezone)
         # Its own cursor, closed when done: the store's reads may leave a result open, and
         # on the shared connection that would stop every relation (see _relation_reader).
-        with RunStore(self.store.connection.cursor(), self.store.path, read_only=True) as reader:
+        with DuckDBRunStore(
+            self.store.connection.cursor(), self.store.path, read_only=True
+        ) as reader:
             return stats_from_store(
                 reader,
                 rule=_rule(rule, min_distance),

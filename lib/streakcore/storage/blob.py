@@ -1,9 +1,6 @@
-"""The blob store port, and its local-directory adapter.
-
-The DuckDB file and its small companions (`<key>.stats.json`, `<key>.health.json`, ...)
-live in a blob store between runs: a directory on this machine or an S3 prefix. Every version of an
-object has an ETag; writers replace an object only if it is still at the version they
-started from, so two syncs racing each other cannot erase one another's runs.
+"""The blob store (`ports.BlobStore`) on this machine: a directory, with the same
+replace-if-unchanged rules as S3; the read-only wrapper the read paths use; the file helpers
+both blob stores share.
 """
 
 from __future__ import annotations
@@ -18,11 +15,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from streakcore.errors import BlobStoreError, StoreConflict, StoreLocked
+from streakcore.ports import Blob, BlobStore, LocalCopy
 from streakcore.storage.database_files import held_for_writing_elsewhere, wal_of
 
 _COPY_CHUNK_BYTES = 1024 * 1024
@@ -35,51 +32,6 @@ drops this process's own locks on the file (see `database_files`), so never duri
 
 class Readable(Protocol):
     def read(self, size: int = ..., /) -> bytes: ...
-
-
-@dataclass(frozen=True, slots=True)
-class LocalCopy:
-    """A downloaded object: a file the store keeps in its cache. Read or copy it; never
-    write to it (the next `fetch` hands out the same file while the version is current)."""
-
-    path: Path
-    etag: str
-
-
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """A small object read into memory, with the version it was at."""
-
-    data: bytes
-    etag: str
-
-
-class BlobStore(Protocol):
-    """Objects addressed by a plain key (`runs.duckdb`) under one directory or S3 prefix."""
-
-    def fetch(self, key: str) -> LocalCopy | None:
-        """A local copy of the object, transferred only if it changed; None when absent."""
-        ...
-
-    def read(self, key: str) -> Blob | None:
-        """A small object's bytes; None when absent."""
-        ...
-
-    def replace(self, key: str, data: Path | bytes, *, expected: str | None) -> str:
-        """Write `data` as `key` only if the object is still at version `expected`
-        (None: only if there is none yet). Returns the new version.
-
-        Raises StoreConflict when someone else replaced (or created) it meanwhile.
-        """
-        ...
-
-    def put(self, key: str, data: bytes) -> str:
-        """Write a small object unconditionally. Returns the new version."""
-        ...
-
-    def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
-        """Copy `source_key` to `target_key` if the source is still at version `expected`."""
-        ...
 
 
 def check_key(key: str) -> str:

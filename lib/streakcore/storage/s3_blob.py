@@ -23,9 +23,8 @@ from botocore import __version__ as botocore_version
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from streakcore.errors import BlobStoreError, StoreConflict
+from streakcore.ports import Blob, LocalCopy
 from streakcore.storage.blob import (
-    Blob,
-    LocalCopy,
     cache_name,
     check_key,
     prune_cache,

@@ -14,8 +14,8 @@ the whole round runs again on their version (the sync is idempotent), a bounded 
 of times. Each replace is one atomic PUT (or rename), so a crash at any step leaves the
 old database or the new one, never a torn one.
 
-DuckDB is imported only by the paths that open the file, so the stats-document fast path
-stays light.
+The database engine comes in as a `StoreOpener` (DuckDB, or an in-memory fake): this module
+imports none, and the stats-document fast path opens no file.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from streakcore.clock import utc_now
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import RulesBody, StatsBody, render_rules, render_stats
 from streakcore.errors import (
@@ -44,7 +45,7 @@ from streakcore.errors import (
     StoreNotFound,
     StreakError,
 )
-from streakcore.storage.blob import BlobStore
+from streakcore.ports import BlobStore, RunStore, StoreOpener
 from streakcore.usecases.documents import (
     Companion,
     HealthFile,
@@ -57,13 +58,10 @@ from streakcore.usecases.documents import (
 )
 
 if TYPE_CHECKING:
-    from streakcore.storage.duckdb.store import RunStore
+    from streakcore.usecases.sync.report import SyncReport
 
 GENERATION_KEY = "db_generation"
 """sync_state key: how many times this database has been uploaded."""
-
-FAILED_STATUS = "failed"
-"""A report with this status did not sync; the health document turns degraded."""
 
 DEFAULT_ATTEMPTS = 5
 BACKOFF_BASE_S = 0.05
@@ -106,32 +104,16 @@ def parse_db_location(text: str) -> DbLocation:
     return DbLocation(key=path.name, directory=path.parent)
 
 
-class SyncReportLike(Protocol):
-    """What the shell needs from a sync step's report."""
-
-    @property
-    def status(self) -> str: ...
-
-    def model_dump(self, *, mode: str = ...) -> dict[str, object]: ...
-
-
-Report = TypeVar("Report", bound=SyncReportLike)
-
-SyncStep = Callable[["RunStore"], Report]
-"""One pass of the sync against an open store; may run again after a conflict."""
-
-
 @dataclass(frozen=True, slots=True)
-class SyncOutcome(Generic[Report]):
-    report: Report
-    attempts: int
+class Published:
+    """The database version a sync uploaded."""
+
     generation: int
     db_etag: str
-    last_sync: datetime | None
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
+SyncStep = Callable[[RunStore], "SyncReport"]
+"""One pass of the sync against an open store; may run again after a conflict."""
 
 
 class Database:
@@ -143,8 +125,9 @@ class Database:
         key: str,
         work_dir: Path,
         *,
+        stores: StoreOpener,
         max_attempts: int = DEFAULT_ATTEMPTS,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
         sleep: Callable[[float], None] = time.sleep,
         name: str | None = None,
     ) -> None:
@@ -152,6 +135,7 @@ class Database:
             raise ValueError("max_attempts must be at least 1")
         self.blobs = blobs
         self.key = key
+        self._stores = stores
         self.name = name or key
         """What errors call the database (the runner's path or s3:// URL), never the local
         copies it is read and synced through."""
@@ -159,6 +143,8 @@ class Database:
         self._max_attempts = max_attempts
         self._clock = clock
         self._sleep = sleep
+        self.last_published: Published | None = None
+        """What this object's last sync uploaded."""
 
     def companion(self, companion: Companion) -> str:
         """The key of a document kept next to this database."""
@@ -217,15 +203,13 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[RunStore]:
         """The current database, opened read-only from the local cache."""
-        from streakcore.storage.duckdb.store import RunStore
-
         copy = self.blobs.fetch(self.key)
         if copy is None:
             raise StoreNotFound(
                 "no runs synced yet: run a sync (POST /sync or `streak sync`) first"
             )
         try:
-            store = RunStore.open(copy.path, read_only=True, label=self.name)
+            store = self._stores.open(copy.path, read_only=True, label=self.name)
         except StoreError as exc:
             if type(exc) is not StoreError:
                 raise
@@ -233,7 +217,7 @@ class Database:
             # this answer; the stored object changes only with the next sync.
             with (
                 self._private_copy(copy.path) as work,
-                RunStore.open(work, label=self.name) as upgraded,
+                self._stores.open(work, label=self.name) as upgraded,
             ):
                 yield upgraded
             return
@@ -242,22 +226,21 @@ class Database:
 
     # -- syncing ---------------------------------------------------------------------------
 
-    def sync(self, step: SyncStep[Report], *, snapshot_rule: StreakRule) -> SyncOutcome[Report]:
+    def sync(self, step: SyncStep, *, snapshot_rule: StreakRule) -> SyncReport:
         """Run `step` on the latest database and upload the result without losing anyone
-        else's; publish the companions. On failure, record it in the health document and
-        raise."""
+        else's; publish the companions. The report says how many rounds it took. On
+        failure, record it in the health document and raise."""
         started = self._clock()
         try:
-            outcome = self._sync_with_retries(step, snapshot_rule)
+            report, last_sync = self._sync_with_retries(step, snapshot_rule)
         except Exception as exc:
             # When the store itself failed (a missing bucket, no network), the health
             # document is probably out of reach too: try, but the sync's own error says it all.
             quiet = isinstance(exc, BlobStoreError)
             self._record_health(started, type(exc).__name__, None, quiet=quiet)
             raise
-        failed = str(outcome.report.status) == FAILED_STATUS
-        self._record_health(started, "SyncFailed" if failed else None, outcome.last_sync)
-        return outcome
+        self._record_health(started, "SyncFailed" if report.failed else None, last_sync)
+        return report
 
     def _record_health(
         self, at: datetime, failure: str | None, last_sync: datetime | None, *, quiet: bool = False
@@ -273,7 +256,9 @@ class Database:
                 logging.DEBUG if quiet else logging.WARNING, "could not record %s: %s", key, exc
             )
 
-    def _sync_with_retries(self, step: SyncStep[Report], rule: StreakRule) -> SyncOutcome[Report]:
+    def _sync_with_retries(
+        self, step: SyncStep, rule: StreakRule
+    ) -> tuple[SyncReport, datetime | None]:
         self._remove_stale_work()
         for attempt in range(1, self._max_attempts + 1):
             try:
@@ -289,14 +274,13 @@ class Database:
         )
 
     def _sync_once(
-        self, step: SyncStep[Report], rule: StreakRule, attempt: int
-    ) -> SyncOutcome[Report]:
-        from streakcore.storage.duckdb.store import RunStore
+        self, step: SyncStep, rule: StreakRule, attempt: int
+    ) -> tuple[SyncReport, datetime | None]:
         from streakcore.usecases.stats import last_sync_of, snapshot_from_store
 
         fetched = self.blobs.fetch(self.key)
         with self._private_copy(fetched.path if fetched else None) as work:
-            with RunStore.open(work, label=self.name) as store:
+            with self._stores.open(work, label=self.name) as store:
                 report = step(store)
                 # Past anything already published too: after a restore of an older version
                 # the database's own count is behind the stats document, which would otherwise
@@ -307,8 +291,8 @@ class Database:
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)
                 last_sync = last_sync_of(store)
-                store.connection.execute("CHECKPOINT")
-            _verify(work, self.name)
+                store.checkpoint()
+            self._verify(work)
             if fetched is not None:
                 backup = self.companion(Companion.BACKUP)
                 self.blobs.copy(self.key, backup, expected=fetched.etag)
@@ -325,13 +309,8 @@ class Database:
             attempts=attempt,
         )
         publish(self.blobs, self.companion(Companion.SYNC_STATE), state)
-        return SyncOutcome(
-            report=report,
-            attempts=attempt,
-            generation=generation,
-            db_etag=etag,
-            last_sync=last_sync,
-        )
+        self.last_published = Published(generation=generation, db_etag=etag)
+        return report.model_copy(update={"attempts": attempt}), last_sync
 
     def _published_generation(self) -> int:
         documents = (self.stats_file(), self.sync_state())
@@ -348,7 +327,7 @@ class Database:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
                     continue  # its run is still going
-                _remove_work(flag.with_suffix(".duckdb"))
+                self._remove_work(flag.with_suffix(".duckdb"))
                 flag.unlink(missing_ok=True)
         cutoff = time.time() - STALE_WORK_S
         for leftover in self._work_dir.glob("work-*.duckdb*"):
@@ -360,8 +339,6 @@ class Database:
     def _private_copy(self, source: Path | None) -> Iterator[Path]:
         """A working file only this call touches, removed afterwards whatever happens (and
         by the next sync if this process is killed first)."""
-        from streakcore.storage.database_files import wal_of
-
         name = f"work-{uuid.uuid4().hex}"
         work = self._work_dir / f"{name}.duckdb"
         flag = self._work_dir / f"{name}.lock"
@@ -378,7 +355,7 @@ class Database:
                 if source is not None:
                     # Copies handed out by a blob store are whole files; a log beside one
                     # would hold writes the copy lacks.
-                    if wal_of(source).exists():
+                    if self._stores.log_of(source).exists():
                         raise StoreError(
                             f"the local copy of {self.name} at {source} has a write-ahead log "
                             "beside it; delete that copy and run again"
@@ -392,25 +369,18 @@ class Database:
                         ) from exc
                 yield work
             finally:
-                _remove_work(work)
+                self._remove_work(work)
                 flag.unlink(missing_ok=True)
 
+    def _remove_work(self, work: Path) -> None:
+        work.unlink(missing_ok=True)
+        self._stores.log_of(work).unlink(missing_ok=True)
 
-def _remove_work(work: Path) -> None:
-    from streakcore.storage.database_files import wal_of
-
-    work.unlink(missing_ok=True)
-    wal_of(work).unlink(missing_ok=True)
-
-
-def _verify(work: Path, name: str) -> None:
-    """Refuse to upload anything that is not a complete, readable streakcore database."""
-    from streakcore.storage.database_files import wal_of
-    from streakcore.storage.duckdb.store import RunStore
-
-    if wal_of(work).exists():
-        raise StoreError(
-            f"the synced copy of {name} still has a write-ahead log after checkpointing; "
-            f"{name} was left as it was"
-        )
-    RunStore.open(work, read_only=True, label=name).close()
+    def _verify(self, work: Path) -> None:
+        """Refuse to upload anything that is not a complete, readable streakcore database."""
+        if self._stores.log_of(work).exists():
+            raise StoreError(
+                f"the synced copy of {self.name} still has a write-ahead log after "
+                f"checkpointing; {self.name} was left as it was"
+            )
+        self._stores.open(work, read_only=True, label=self.name).close()

@@ -31,7 +31,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ValidationError, 
 
 from streakcore.domain.stats import StatsSnapshot, format_instant
 from streakcore.errors import StoreConflict, StreakError
-from streakcore.storage.blob import Blob, BlobStore
+from streakcore.ports import Blob, BlobStore
 
 PUBLISH_ATTEMPTS = 5
 STALE_AFTER = timedelta(hours=26)

@@ -15,7 +15,7 @@ from streakcore.domain.stats import (
     render_stats,
     snapshot_from_days,
 )
-from streakcore.storage.duckdb.store import RunStore
+from streakcore.ports import RunStore
 
 LAST_SYNC_KEY = "last_sync"
 """sync_state key: ISO instant of the last successful sync."""

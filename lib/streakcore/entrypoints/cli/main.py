@@ -10,7 +10,8 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from streakcore.entrypoints.cli.commands import COMMAND_MODULES, load_command
@@ -83,10 +84,20 @@ class _WarningLine(logging.Handler):
 _WARNINGS = _WarningLine()
 
 
-def _report_warnings() -> None:
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """The terminal's handler on the library's logger while a command runs, and only then:
+    in a process that also runs the Lambda's handler (tests, the local gateway), its logs
+    (Powertools logs under the service name, `streakcore`) stay its own."""
     logger = logging.getLogger("streakcore")
-    if _WARNINGS not in logger.handlers:
+    added = _WARNINGS not in logger.handlers
+    if added:
         logger.addHandler(_WARNINGS)
+    try:
+        yield
+    finally:
+        if added:
+            logger.removeHandler(_WARNINGS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,7 +107,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         print(f"streak: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _report_warnings()
+    with _warnings_as_lines():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     # A command whose exit code 1 means something else (`check`: at risk) fails with its own.
     failed: int = getattr(args, "failure_exit", EXIT_FAILED)
     try:

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel
 
-from streakcore.ports import RejectedPayload, SearchPage
-from streakcore.storage.duckdb.store import QuarantinedPayload, StoredActivity
+from streakcore.ports import RejectedPayload, SearchPage, StoredActivity
 
 OVERLAP = timedelta(days=1)
 """Searched again each time: covers clock skew and uploads that land while we search."""
@@ -69,7 +68,7 @@ class Sweep(BaseModel):
 class PageMerge:
     upserts: list[StoredActivity] = field(default_factory=list)
     needs_splits: list[str] = field(default_factory=list)
-    quarantined: list[QuarantinedPayload] = field(default_factory=list)
+    quarantined: list[RejectedPayload] = field(default_factory=list)
     accepted_ids: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
     """Id -> payload digest of each rejected item that names its id."""
@@ -225,21 +224,12 @@ def merge_page(
             if known.get(bad.activity_id) == digest:
                 continue
             merge.rejected[bad.activity_id] = digest
-        merge.quarantined.append(quarantine_record(bad))
+        merge.quarantined.append(bad)
     return merge
 
 
 def payload_digest(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def quarantine_record(rejected: RejectedPayload) -> QuarantinedPayload:
-    return QuarantinedPayload(
-        source=rejected.source,
-        reason=rejected.reason,
-        payload=rejected.payload,
-        activity_id=rejected.activity_id,
-    )
 
 
 @dataclass(frozen=True, slots=True)

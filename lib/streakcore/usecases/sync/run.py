@@ -30,22 +30,28 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from streakcore.domain.models import SplitUnit
 from streakcore.errors import (
-    SmashRunAuthError,
     SmashRunError,
     SmashRunNotFound,
     SmashRunRateLimited,
     StoreError,
     StreakError,
 )
-from streakcore.ports import ActivitySource, Deadline, RequestLedger, SearchPage
-from streakcore.storage.duckdb.store import Batch, RunStore, StoredActivity
+from streakcore.ports import (
+    ActivitySource,
+    Batch,
+    Deadline,
+    RequestLedger,
+    RunStore,
+    SearchPage,
+    SplitsResult,
+    StoredActivity,
+)
 from streakcore.usecases.stats import LAST_SYNC_KEY
 from streakcore.usecases.sync.plan import (
     MAX_SPLIT_ATTEMPTS,
@@ -58,6 +64,7 @@ from streakcore.usecases.sync.plan import (
     payload_digest,
     plan_sweep,
 )
+from streakcore.usecases.sync.report import SyncReport, SyncStatus, kind_of
 from streakcore.usecases.sync.splits import (
     Failed,
     Fetched,
@@ -78,40 +85,6 @@ ATTEMPT_KEY = "last_sync_attempt"
 BATCH_SIZE = 50
 
 
-class SyncStatus(StrEnum):
-    SUCCESS = "success"
-    PARTIAL = "partial"
-    FAILED = "failed"
-
-
-class SyncErrorKind(StrEnum):
-    """What stopped a sync, for callers that act on it (exit codes, HTTP statuses)."""
-
-    AUTH = "auth"
-    """SmashRun refused the credentials: a person must run `streak auth`."""
-    RATE_LIMITED = "rate_limited"
-    SMASHRUN = "smashrun"
-    """SmashRun kept failing, or answered what we cannot use."""
-    OTHER = "other"
-
-
-class SyncReport(BaseModel):
-    """What one sync did. `POST /sync` returns it; `streak sync --json` prints it."""
-
-    status: SyncStatus
-    runs_synced: int = 0
-    splits_stored: int = 0
-    quarantined: int = 0
-    deleted: int = 0
-    requests: int = 0
-    backlog: int = 0
-    """Activities still waiting for their splits."""
-    duration_s: float = 0.0
-    error: str | None = None
-    error_kind: SyncErrorKind | None = None
-    warnings: list[str] = []
-
-
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     full: bool = False
@@ -129,6 +102,7 @@ class SyncProgress(Protocol):
 
 
 Clock = Callable[[], datetime]
+_T = TypeVar("_T")
 
 
 class _OutOfTime(Exception):
@@ -147,6 +121,41 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
 
 
+class _RateLimitWatch:
+    """The source as the sync sees it, noting whether SmashRun (or our budget) said "not
+    now": the report says so even when the sync carried on or ended for another reason."""
+
+    def __init__(self, inner: ActivitySource) -> None:
+        self._inner = inner
+        self.page_size = inner.page_size
+        self.hit = False
+        self.retry_after_s: float | None = None
+
+    @property
+    def requests_made(self) -> int:
+        return self._inner.requests_made
+
+    def _noted(self, call: Callable[[], _T]) -> _T:
+        try:
+            return call()
+        except SmashRunRateLimited as exc:
+            self.hit = True
+            self.retry_after_s = max(self.retry_after_s or 0.0, exc.retry_after)
+            raise
+
+    def search(self, from_date: datetime | None, page: int) -> SearchPage:
+        return self._noted(lambda: self._inner.search(from_date, page))
+
+    def activity_ids(self, page: int) -> Sequence[str]:
+        return self._noted(lambda: self._inner.activity_ids(page))
+
+    def activity(self, activity_id: str) -> SearchPage:
+        return self._noted(lambda: self._inner.activity(activity_id))
+
+    def splits(self, activity_id: str, unit: SplitUnit) -> SplitsResult:
+        return self._noted(lambda: self._inner.splits(activity_id, unit))
+
+
 class _Sync:
     def __init__(
         self,
@@ -159,7 +168,8 @@ class _Sync:
         ledger: RequestLedger | None,
         progress: SyncProgress | None,
     ) -> None:
-        self.source = source
+        self.watch = _RateLimitWatch(source)
+        self.source: ActivitySource = self.watch
         self.store = store
         self.deadline = deadline
         self.clock = clock
@@ -211,7 +221,9 @@ class _Sync:
             backlog=len(self.checkpoint.backlog),
             duration_s=round(time.monotonic() - started, 3),
             error=str(error) if error is not None else None,
-            error_kind=_kind_of(error),
+            error_kind=kind_of(error),
+            rate_limited=self.watch.hit,
+            retry_after_s=self.watch.retry_after_s,
             warnings=self.tally.warnings,
         )
         self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
@@ -528,18 +540,6 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         )
         for a in store.activities(ids=wanted)
     }
-
-
-def _kind_of(error: StreakError | None) -> SyncErrorKind | None:
-    if error is None:
-        return None
-    if isinstance(error, SmashRunAuthError):
-        return SyncErrorKind.AUTH
-    if isinstance(error, SmashRunRateLimited):
-        return SyncErrorKind.RATE_LIMITED
-    if isinstance(error, SmashRunError):
-        return SyncErrorKind.SMASHRUN
-    return SyncErrorKind.OTHER
 
 
 def _iso(value: datetime) -> str:

@@ -24,9 +24,7 @@ from streakcore.errors import (
     SmashRunUnavailable,
     StreakError,
 )
-from streakcore.ports import ActivitySource, RejectedPayload
-from streakcore.storage.duckdb.store import QuarantinedPayload, StoredActivity
-from streakcore.usecases.sync.plan import quarantine_record
+from streakcore.ports import ActivitySource, RejectedPayload, StoredActivity
 
 MAX_SPLIT_FAILURES = 3
 """Split fetches that may fail in one run before we call it an outage and stop."""
@@ -74,11 +72,11 @@ def may_be_the_runs_own(error: SmashRunError) -> bool:
     return not (isinstance(error, SmashRunUnavailable) and error.cut_short)
 
 
-def given_up_record(failure: Failed, failed_syncs: int) -> QuarantinedPayload:
+def given_up_record(failure: Failed, failed_syncs: int) -> RejectedPayload:
     """The quarantine row of a run whose splits were given up on: there is no payload to
     keep, so it records what failed instead."""
     activity_id = outcome_id(failure)
-    return QuarantinedPayload(
+    return RejectedPayload(
         source=f"activities/{activity_id}/splits",
         reason=(
             f"its splits failed in {failed_syncs} syncs while SmashRun answered for other "
@@ -99,17 +97,17 @@ def given_up_record(failure: Failed, failed_syncs: int) -> QuarantinedPayload:
 
 def rows_to_store(
     outcomes: Sequence[Fetched | Gone],
-) -> tuple[list[StoredActivity], list[QuarantinedPayload]]:
+) -> tuple[list[StoredActivity], list[RejectedPayload]]:
     """The rows (summary with its new splits) and quarantined payloads a batch stores."""
     rows: list[StoredActivity] = []
-    quarantined: list[QuarantinedPayload] = []
+    quarantined: list[RejectedPayload] = []
     for outcome in outcomes:
         if isinstance(outcome, Gone):
             continue  # the sweep confirms deletions; nothing to store meanwhile
         row = outcome.row
         splits = [] if outcome.rejected else outcome.splits
         rows.append(StoredActivity(row.activity, row.fingerprint, row.payload, splits))
-        quarantined.extend(quarantine_record(r) for r in outcome.rejected)
+        quarantined.extend(outcome.rejected)
     return rows, quarantined
 
 

@@ -8,8 +8,7 @@ import webbrowser
 from typing import TYPE_CHECKING
 
 from streakcore.entrypoints.cli.commands.arg_types import seconds
-from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings
-from streakcore.settings import Settings
+from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings, services_for
 
 if TYPE_CHECKING:
     from streakcore.ports import TokenStore
@@ -54,20 +53,6 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(run=run_auth)
 
 
-def token_store_for(settings: Settings) -> TokenStore:
-    """Where the terminal keeps tokens, the one place that choice is made: the Secrets
-    Manager secret when one is named (the deployed sync's own), else the token file."""
-    if settings.token_secret_id:
-        from streakcore.storage.aws_clients import secrets_client
-        from streakcore.storage.secrets_manager import SecretsManagerTokenStore
-
-        secret_id = settings.token_secret_id
-        return SecretsManagerTokenStore(secrets_client(secret_id), secret_id)
-    from streakcore.storage.token_file import FileTokenStore
-
-    return FileTokenStore(settings.token_file)
-
-
 def describe(store: TokenStore) -> str:
     secret_id = getattr(store, "secret_id", None)
     if secret_id is not None:
@@ -77,10 +62,9 @@ def describe(store: TokenStore) -> str:
 
 
 def run_auth(args: argparse.Namespace) -> int:
-    from streakcore.smashrun.oauth import run_code_flow
-
     settings = load_settings(args)
-    store = token_store_for(settings)
+    services = services_for(settings)
+    store = services.token_store
 
     def show(url: str) -> None:
         print("Open this address to let streakcore read your SmashRun runs:")
@@ -88,8 +72,7 @@ def run_auth(args: argparse.Namespace) -> int:
         if not args.no_browser:
             webbrowser.open(url)
 
-    tokens = run_code_flow(settings, show=show, timeout_s=args.timeout)
-    store.save(tokens)
+    services.authorise(show=show, timeout_s=args.timeout)
     print(f"Authorised. Tokens saved to {describe(store)}.")
     if settings.smashrun_access_token is not None:
         print(

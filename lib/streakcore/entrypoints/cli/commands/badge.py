@@ -11,10 +11,10 @@ from streakcore.entrypoints.cli.commands.common import (
     add_db_arg,
     add_rule_args,
     add_tz_arg,
+    history_at,
     load_settings,
     parse_as_of,
 )
-from streakcore.entrypoints.cli.commands.history import read_history
 from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 
 MAX_LABEL_CHARS = 100
@@ -45,7 +45,7 @@ def run_badge(args: argparse.Namespace) -> int:
     from streakcore.render.badge_svg import badge_for
 
     settings = load_settings(args)
-    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
+    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
     current = history.current_streak(settings.streak_rule)
     write_output(badge_for(current, label=args.label), args.output, db=settings.db)
     return 0

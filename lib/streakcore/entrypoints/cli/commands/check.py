@@ -22,8 +22,8 @@ from streakcore.entrypoints.cli.commands.common import (
     add_tz_arg,
     load_settings,
     parse_as_of,
+    services_for,
 )
-from streakcore.entrypoints.cli.commands.history import read_history
 from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew
 
 EXIT_SAFE = 0
@@ -57,7 +57,6 @@ def register(subparsers: Subparsers) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from streakcore.domain.evening_check import evening_check
     from streakcore.entrypoints.cli.commands.sync import run_incremental
 
     settings = load_settings(args)
@@ -75,7 +74,6 @@ def run_check(args: argparse.Namespace) -> int:
                 f"streak: warning: sync failed ({exc}); checking the runs already stored",
                 file=sys.stderr,
             )
-    history = read_history(settings, now)
-    result = evening_check(history.days, rule=settings.streak_rule, now=now, tz=settings.zone)
+    result = services_for(settings).evening_check(now).check
     print(result.model_dump_json(indent=2) if args.json else result.message)
     return EXIT_AT_RISK if result.at_risk else EXIT_SAFE

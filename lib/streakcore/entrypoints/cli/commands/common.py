@@ -8,16 +8,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
 from streakcore.domain.instants import EARLIEST_YEAR, LATEST_YEAR, read_instant
 from streakcore.domain.rules import RuleName
 from streakcore.entrypoints.cli.commands.arg_types import path_text
-from streakcore.errors import ConfigError
-from streakcore.settings import Settings, resolve_timezone
+from streakcore.settings import Settings, read_settings, resolve_timezone
 
 if TYPE_CHECKING:
-    from streakcore.storage.duckdb.store import RunStore
+    from streakcore.bootstrap import Services
+    from streakcore.ports import RunStore
+    from streakcore.usecases.history import History
 
 Subparsers = Any  # argparse's private _SubParsersAction
 
@@ -96,12 +95,14 @@ def load_settings(args: argparse.Namespace) -> Settings:
         value = getattr(args, flag, None)
         if value is not None:
             overrides[field] = value
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise ConfigError(f"bad setting {where}: {first['msg']}") from None
+    return read_settings(overrides)
+
+
+def services_for(settings: Settings) -> Services:
+    """The composition root of one command."""
+    from streakcore.bootstrap import Services
+
+    return Services(settings)
 
 
 def parse_as_of(text: str | None, tz_name: str) -> datetime:
@@ -118,7 +119,13 @@ def parse_as_of(text: str | None, tz_name: str) -> datetime:
 @contextmanager
 def open_read_store(settings: Settings) -> Iterator[RunStore]:
     """The database in `settings.db`, read-only, for the commands that only read it."""
-    from streakcore.database_access import open_read_only
-
-    with open_read_only(settings.db, cache_dir=settings.cache_dir) as store:
+    with services_for(settings).reading() as store:
         yield store
+
+
+def history_at(settings: Settings, as_of: datetime) -> History:
+    """The database in `settings.db` as it stood at `as_of` (aware), read-only."""
+    from streakcore.usecases.history import read_history
+
+    with open_read_store(settings) as store:
+        return read_history(store, as_of, settings.zone)

@@ -10,16 +10,12 @@ import argparse
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from streakcore.entrypoints.cli.commands.arg_types import number, path_text
-from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings
-from streakcore.errors import ConfigError, TokenStoreError
-
-if TYPE_CHECKING:
-    from streakcore.ports import OAuthTokens
+from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings, services_for
+from streakcore.errors import ConfigError
 
 DEFAULT_DIR = Path("./demo")
 DEFAULT_YEARS = 3.0
@@ -56,16 +52,6 @@ def register(subparsers: Subparsers) -> None:
     parser.set_defaults(run=run_demo)
 
 
-class _NoStoredTokens:
-    """The demo authenticates with the fake's user-level token; nothing is stored."""
-
-    def load(self) -> OAuthTokens | None:
-        return None
-
-    def save(self, tokens: OAuthTokens) -> None:
-        raise TokenStoreError("the demo keeps no tokens")
-
-
 def request_floor(runs: int, page_size: int = 100) -> int:
     """The fewest requests a first sync can make: search pages, one splits call per run
     (a run without GPS is only known to have no splits once asked), the id sweep."""
@@ -77,9 +63,8 @@ def run_demo(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from streakcore.entrypoints.cli.commands.render import print_stats
-    from streakcore.entrypoints.cli.commands.sync import print_report, sync_into
+    from streakcore.entrypoints.cli.commands.sync import print_report
     from streakcore.settings import resolve_timezone
-    from streakcore.storage.duckdb.store import RunStore
     from streakcore.testing import FakeSmashRun, synthetic_athlete
     from streakcore.usecases.stats import stats_from_store
 
@@ -103,10 +88,10 @@ def run_demo(args: argparse.Namespace) -> int:
             f"Fake SmashRun at {fake.base_url}: {uploaded:,} runs over "
             f"{args.years:g} years. Syncing into {db} ..."
         )
-        with RunStore.open(db) as store:
-            report = sync_into(
-                store, demo_settings, token_store=_NoStoredTokens(), budget_s=DEMO_BUDGET_S
-            )
+        # The fake's user-level token: no token store is read or written.
+        services = services_for(demo_settings)
+        with services.open_store(db) as store:
+            report = services.sync_into(store, budget_s=DEMO_BUDGET_S)
             tz = resolve_timezone(athlete.home_tz)
             body = stats_from_store(store, rule=settings.streak_rule, as_of=now, tz=tz)
         served = fake.count("/my/")

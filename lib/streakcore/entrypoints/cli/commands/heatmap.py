@@ -12,10 +12,10 @@ from streakcore.entrypoints.cli.commands.common import (
     add_db_arg,
     add_rule_args,
     add_tz_arg,
+    history_at,
     load_settings,
     parse_as_of,
 )
-from streakcore.entrypoints.cli.commands.history import read_history
 from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.errors import ConfigError
 
@@ -51,7 +51,7 @@ def run_heatmap(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     rule = settings.streak_rule
-    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
+    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
     days = history.days
     streak_dates = {d.local_date for d in history.qualifying(rule)}
     rule_text = f"{rule.name.value}, {format_distance(rule.min_distance_m)}"

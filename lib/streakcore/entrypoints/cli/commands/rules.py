@@ -12,10 +12,10 @@ from streakcore.entrypoints.cli.commands.common import (
     add_json_arg,
     add_min_distance_arg,
     add_tz_arg,
+    history_at,
     load_settings,
     parse_as_of,
 )
-from streakcore.entrypoints.cli.commands.history import read_history
 
 
 def register(subparsers: Subparsers) -> None:
@@ -44,7 +44,7 @@ def run_rules(args: argparse.Namespace) -> int:
     from streakcore.domain.stats import rules_body
 
     settings = load_settings(args)
-    history = read_history(settings, parse_as_of(args.as_of, settings.timezone))
+    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
     comparison = compare_rules(
         history.days,
         min_distance_m=settings.streak_rule.min_distance_m,

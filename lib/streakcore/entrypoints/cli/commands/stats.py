@@ -68,9 +68,12 @@ def run_stats(args: argparse.Namespace) -> int:
 
 def run_streaks(args: argparse.Namespace) -> int:
     from streakcore.entrypoints.notebook import StreakDB
+    from streakcore.storage.duckdb.store import DuckDBRunStore
 
     settings = load_settings(args)
     with open_read_store(settings) as store:
+        # The streaks are the notebook's own DuckDB query, read with the store's errors.
+        assert isinstance(store, DuckDBRunStore), "the database engine is DuckDB"
         rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(args.top))
     if args.json:
         keys = ("start", "end", "days", "distance_m", "runs")

@@ -1,8 +1,8 @@
 """The runs in the database as they stood at one instant, grouped into days: what the
-commands that draw or judge the current streak (badge, heatmap, check, rules) start from.
+terminal's badge, heatmap, check and rules, and the Lambda's evening check, start from.
 
-The current streak is worked out here and nowhere else in the terminal, with the same
-domain functions the `/stats` body uses, so the badge, the heatmap and the stats agree.
+The current streak is worked out here and nowhere else, with the same domain functions the
+`/stats` body uses, so the badge, the heatmap and the stats agree.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from streakcore.domain.days import Day, group_days, qualifying_days
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.streaks import CurrentStreak, current_streak, find_streaks, today_in
-from streakcore.entrypoints.cli.commands.common import open_read_store
-from streakcore.settings import Settings
+from streakcore.ports import RunStore
+from streakcore.usecases.stats import last_sync_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +36,11 @@ class History:
         return current_streak(find_streaks(self.qualifying(rule)), self.today)
 
 
-def read_history(settings: Settings, as_of: datetime) -> History:
-    """The database in `settings.db` as it stood at `as_of` (aware), read-only."""
-    # DuckDB loads only once a command reads the database.
-    from streakcore.usecases.stats import last_sync_of
-
-    with open_read_store(settings) as store:
-        runs = store.run_facts(until=as_of)
-        last_sync = last_sync_of(store)
+def read_history(store: RunStore, as_of: datetime, tz: ZoneInfo) -> History:
+    """The store's runs as they stood at `as_of` (aware), and `today` in `tz`."""
     return History(
-        days=group_days(runs),
+        days=group_days(store.run_facts(until=as_of)),
         as_of=as_of,
-        today=today_in(as_of, settings.zone),
-        last_sync=last_sync,
+        today=today_in(as_of, tz),
+        last_sync=last_sync_of(store),
     )
