@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 from pydantic import SecretStr, ValidationError
 
+from streakcore.clock import utc_now
 from streakcore.errors import SmashRunAuthError, SmashRunUnavailable, TokenStoreError
 from streakcore.ports import OAuthTokens, TokenStore
 from streakcore.settings import Settings
@@ -50,10 +51,6 @@ REFRESH_RETRY_INTERVAL = timedelta(hours=1)
 request to the token endpoint, and the split fetchers want a token for every request)."""
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_state() -> str:

@@ -21,6 +21,7 @@ from typing import Protocol
 from streakcore.errors import BlobStoreError, StoreConflict, StoreLocked
 from streakcore.ports import Blob, BlobStore, LocalCopy
 from streakcore.storage.database_files import held_for_writing_elsewhere, wal_of
+from streakcore.storage.durable import fsync_dir
 
 _COPY_CHUNK_BYTES = 1024 * 1024
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -253,7 +254,7 @@ class LocalDirectoryBlobStore:
             # never here: fetch folded it in, and one written since changes the version.)
             wal_of(target).unlink(missing_ok=True)
             os.replace(staged, target)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
             return _version_of(target.stat(), wal_of(target))
         except OSError as exc:
             raise BlobStoreError(f"cannot write {target}: {exc.strerror}") from exc
@@ -317,13 +318,3 @@ def prune_cache(current: Path) -> None:
     for _, old in sorted(dated, reverse=True)[1:]:
         old.unlink(missing_ok=True)
         old.with_suffix(".etag").unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename is durable only once the directory entry is; harmless where unsupported.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
