@@ -164,7 +164,7 @@ class Services:
     def authorise(self, *, show: Callable[[str], object], timeout_s: float) -> None:
         """SmashRun's OAuth code flow in the browser (`show` gets the URL to open), the
         tokens saved to the token store, from where every sync reads and refreshes them."""
-        from streakcore.smashrun.oauth import run_code_flow
+        from streakcore.smashrun.oauth_flow import run_code_flow
 
         self.token_store.save(run_code_flow(self.settings, show=show, timeout_s=timeout_s))
 
