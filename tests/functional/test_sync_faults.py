@@ -17,7 +17,8 @@ from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.http import RetryPolicy, StaticToken, build_http
 from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
-from streakcore.usecases.sync.run import CHECKPOINT_KEY, SyncStatus
+from streakcore.usecases.sync import SyncStatus
+from streakcore.usecases.sync.base import CHECKPOINT_KEY
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SEARCH = "/my/activities/search"

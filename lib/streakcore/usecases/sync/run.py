@@ -24,46 +24,29 @@ SmashRun that answers nothing but 429 would look fresh forever.
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from datetime import timedelta
 
-from pydantic import ValidationError
-
-from streakcore.domain.models import SplitUnit
-from streakcore.errors import (
-    SmashRunError,
-    SmashRunNotFound,
-    SmashRunRateLimited,
-    StoreError,
-    StreakError,
-)
+from streakcore.errors import SmashRunError, SmashRunRateLimited, StoreError, StreakError
 from streakcore.ports import (
     ActivitySource,
     Batch,
     Deadline,
     RequestLedger,
     RunStore,
-    SearchPage,
-    SplitsResult,
     StoredActivity,
 )
-from streakcore.usecases.stats import LAST_SYNC_KEY
-from streakcore.usecases.sync.plan import (
-    MAX_SPLIT_ATTEMPTS,
-    SWEEP_SAMPLE,
-    Checkpoint,
-    PageMerge,
-    SweepPlan,
-    merge_page,
-    next_search,
-    payload_digest,
-    plan_sweep,
+from streakcore.usecases.sync.base import (
+    LEDGER_KEY,
+    Clock,
+    OutOfTime,
+    SyncOptions,
+    SyncProgress,
+    iso,
 )
+from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS, merge_page, next_search
 from streakcore.usecases.sync.report import SyncReport, SyncStatus, kind_of
 from streakcore.usecases.sync.splits import (
     Failed,
@@ -75,113 +58,10 @@ from streakcore.usecases.sync.splits import (
     outcome_id,
     rows_to_store,
 )
-
-log = logging.getLogger(__name__)
-
-CHECKPOINT_KEY = "sync_checkpoint"
-LEDGER_KEY = "request_budget"
-ATTEMPT_KEY = "last_sync_attempt"
-
-BATCH_SIZE = 50
+from streakcore.usecases.sync.sweep import SweepPhase
 
 
-@dataclass(frozen=True, slots=True)
-class SyncOptions:
-    full: bool = False
-    """Search from the beginning, not the watermark; unchanged runs still keep their splits."""
-    refetch_splits: bool = False
-    """With `full`: fetch the splits of every run again."""
-    concurrency: int = 4
-    split_units: tuple[SplitUnit, ...] = ("mi",)
-    """Miles feed the fastest mile; each extra unit is one more request per run."""
-    batch_size: int = BATCH_SIZE
-
-
-class SyncProgress(Protocol):
-    def update(self, phase: str, done: int, total: int | None) -> None: ...
-
-
-Clock = Callable[[], datetime]
-_T = TypeVar("_T")
-
-
-class _OutOfTime(Exception):
-    """The time budget ran out; everything done so far is committed."""
-
-
-@dataclass(slots=True)
-class _Tally:
-    runs_synced: int = 0
-    splits_stored: int = 0
-    quarantined: int = 0
-    deleted: int = 0
-    batches: int = 0
-    answers: int = 0
-    """SmashRun answers taken in: search and sweep pages, splits, details (404s included)."""
-    warnings: list[str] = field(default_factory=list)
-
-
-class _RateLimitWatch:
-    """The source as the sync sees it, noting whether SmashRun (or our budget) said "not
-    now": the report says so even when the sync carried on or ended for another reason."""
-
-    def __init__(self, inner: ActivitySource) -> None:
-        self._inner = inner
-        self.page_size = inner.page_size
-        self.hit = False
-        self.retry_after_s: float | None = None
-
-    @property
-    def requests_made(self) -> int:
-        return self._inner.requests_made
-
-    def _noted(self, call: Callable[[], _T]) -> _T:
-        try:
-            return call()
-        except SmashRunRateLimited as exc:
-            self.hit = True
-            self.retry_after_s = max(self.retry_after_s or 0.0, exc.retry_after)
-            raise
-
-    def search(self, from_date: datetime | None, page: int) -> SearchPage:
-        return self._noted(lambda: self._inner.search(from_date, page))
-
-    def activity_ids(self, page: int) -> Sequence[str]:
-        return self._noted(lambda: self._inner.activity_ids(page))
-
-    def activity(self, activity_id: str) -> SearchPage:
-        return self._noted(lambda: self._inner.activity(activity_id))
-
-    def splits(self, activity_id: str, unit: SplitUnit) -> SplitsResult:
-        return self._noted(lambda: self._inner.splits(activity_id, unit))
-
-
-class _Sync:
-    def __init__(
-        self,
-        source: ActivitySource,
-        store: RunStore,
-        *,
-        deadline: Deadline,
-        clock: Clock,
-        options: SyncOptions,
-        ledger: RequestLedger | None,
-        progress: SyncProgress | None,
-    ) -> None:
-        self.watch = _RateLimitWatch(source)
-        self.source: ActivitySource = self.watch
-        self.store = store
-        self.deadline = deadline
-        self.clock = clock
-        self.options = options
-        self.ledger = ledger
-        self.progress = progress
-        self.tally = _Tally()
-        self.checkpoint = Checkpoint()
-        self._splits_answered = 0
-        """Runs whose splits SmashRun answered in this sync: a run whose splits fail
-        beside them may be at fault itself."""
-
+class _Sync(SweepPhase):
     # -- running -------------------------------------------------------------------------------
 
     def run(self) -> SyncReport:
@@ -196,7 +76,7 @@ class _Sync:
                 max_workers=self.options.concurrency, thread_name_prefix="smashrun"
             ) as pool:
                 self._cycle(pool)
-        except _OutOfTime:
+        except OutOfTime:
             pass
         except StoreError:
             self._record_attempt(SyncStatus.FAILED, "the database could not be written")
@@ -239,7 +119,7 @@ class _Sync:
         return SmashRunRateLimited(
             error.retry_after,
             "rate limited before SmashRun answered anything, so nothing was synced; try again "
-            f"after {_iso(retry_at)}. {error}",
+            f"after {iso(retry_at)}. {error}",
         )
 
     def _cycle(self, pool: ThreadPoolExecutor) -> None:
@@ -328,15 +208,6 @@ class _Sync:
                 "quarantined (`streak sync --full` asks again)"
             )
 
-    def out_of_time(self) -> bool:
-        # Whatever the budget, one batch gets done: a run that commits nothing would leave
-        # the next one exactly where it started.
-        return self.tally.batches > 0 and self.deadline.expired()
-
-    def _check_time(self) -> None:
-        if self.out_of_time():
-            raise _OutOfTime
-
     # -- phase 1: search -------------------------------------------------------------------------
 
     def _search_phase(self, fetcher: SplitFetcher) -> None:
@@ -361,15 +232,6 @@ class _Sync:
             self._report_progress("search", pages, None)
             fetcher.collect(wait=False)
 
-    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher) -> None:
-        """Commit a merged page with the checkpoint it leads to, then queue its splits."""
-        to_fetch = self.checkpoint.record_merge(merge)
-        self._apply(
-            Batch(activities=merge.upserts, quarantined=merge.quarantined),
-            runs=len(merge.upserts),
-        )
-        fetcher.submit(to_fetch)
-
     # -- phase 2: splits (fetched on the fetcher's threads, stored here) -------------------------
 
     def apply_splits(self, outcomes: Sequence[Fetched | Gone], failures: Sequence[Failed]) -> None:
@@ -386,146 +248,6 @@ class _Sync:
     def report_splits_progress(self, done: int) -> None:
         self._report_progress("splits", done, done + len(self.checkpoint.backlog))
 
-    # -- phase 3: sweep ---------------------------------------------------------------------------
-
-    def _sweep_phase(self, fetcher: SplitFetcher, pool: ThreadPoolExecutor) -> None:
-        cp = self.checkpoint
-        sweep = cp.start_sweep()
-        live = self.store.live_ids()
-        # Pages certain to be full (nothing deleted) are asked together; the rest in turn.
-        expected_pages = len(live) // self.source.page_size + 1
-        fetched = 0
-        try:
-            while not sweep.complete():
-                self._check_time()
-                wanted = sweep.next_pages(expected_pages, self.options.concurrency)
-                asked = [(n, pool.submit(self.source.activity_ids, n)) for n in wanted]
-                failure: StreakError | None = None
-                for number, future in asked:
-                    try:
-                        ids = future.result()
-                    except StreakError as exc:
-                        failure = failure or exc
-                        continue
-                    sweep.add(number, list(ids), self.source.page_size)
-                    fetched += 1
-                    self.tally.answers += 1
-                if failure is not None:
-                    raise failure
-                self._report_progress("sweep", len(sweep.pages), None)
-        finally:
-            if fetched:
-                # The pages read so far are kept, so a stop does not read them again.
-                self._apply(Batch())
-        plan = plan_sweep(sweep.seen(), live, set(cp.rejected))
-        if plan.warning:
-            self.tally.warnings.append(plan.warning)
-        if plan.trusted:
-            self._reconcile(plan, fetcher)
-        cp.sweep = None
-        self._apply(Batch())
-
-    def _reconcile(self, plan: SweepPlan, fetcher: SplitFetcher) -> None:
-        candidates = plan.candidates
-        if plan.sample_first:
-            sample = candidates[:SWEEP_SAMPLE]
-            if not all(self._confirm_gone(i, fetcher) for i in sample):
-                self.tally.warnings.append(
-                    f"SmashRun's id list left out {len(candidates)} stored runs but still has "
-                    "the ones we checked; nothing was marked deleted"
-                )
-                return
-            self._delete(sample)
-            candidates = candidates[SWEEP_SAMPLE:]
-        for activity_id in candidates:
-            if self._confirm_gone(activity_id, fetcher):
-                self._delete([activity_id])
-        for activity_id in plan.unknown:
-            self._check_time()
-            self._take_detail(activity_id, fetcher)
-
-    def _confirm_gone(self, activity_id: str, fetcher: SplitFetcher) -> bool:
-        self._check_time()
-        page = self._detail(activity_id)
-        if page is None:
-            return True
-        self._store_page(page, fetcher)
-        return False
-
-    def _take_detail(self, activity_id: str, fetcher: SplitFetcher) -> None:
-        page = self._detail(activity_id)
-        if page is not None:  # else deleted between the sweep and now
-            self._store_page(page, fetcher, requested_id=activity_id)
-
-    def _detail(self, activity_id: str) -> SearchPage | None:
-        """The run as SmashRun has it now; None when SmashRun says it has gone."""
-        try:
-            page = self.source.activity(activity_id)
-        except SmashRunNotFound:
-            page = None
-        # A 404 is SmashRun answering too: it counts towards `last_sync`.
-        self.tally.answers += 1
-        return page
-
-    def _store_page(
-        self, page: SearchPage, fetcher: SplitFetcher, requested_id: str | None = None
-    ) -> None:
-        merge = merge_page(page, self.store.fingerprints(), rejected=self.checkpoint.rejected)
-        if requested_id is not None and page.rejected and not page.accepted:
-            # A payload too broken to name its id is remembered under the id we asked for.
-            merge.rejected.setdefault(requested_id, payload_digest(page.rejected[0].payload))
-        self._store_merge(merge, fetcher)
-
-    def _delete(self, ids: Sequence[str]) -> None:
-        self.checkpoint.forget(ids)
-        self._apply(Batch(deleted_ids=list(ids)))
-        self.tally.deleted += len(ids)
-
-    # -- applying ---------------------------------------------------------------------------------
-
-    def _apply(self, batch: Batch, *, runs: int = 0) -> None:
-        """One transaction: the batch's rows together with the checkpoint they lead to."""
-        batch.state[CHECKPOINT_KEY] = self.checkpoint.model_dump(mode="json")
-        if self.ledger is not None:
-            batch.state[LEDGER_KEY] = self.ledger.snapshot()
-        self.store.apply(batch)
-        self.tally.batches += 1
-        self.tally.runs_synced += runs
-        self.tally.quarantined += len(batch.quarantined)
-
-    def _load_checkpoint(self) -> Checkpoint:
-        raw = self.store.get_state(CHECKPOINT_KEY)
-        if raw is None:
-            return Checkpoint()
-        try:
-            return Checkpoint.model_validate(raw)
-        except ValidationError:
-            self.tally.warnings.append(
-                "the sync checkpoint was unreadable; searched everything again"
-            )
-            return Checkpoint()
-
-    def _record_attempt(
-        self, status: SyncStatus, error: str | None, *, heard_from_smashrun: bool = False
-    ) -> None:
-        """Best effort: a health check reads it, and it must not mask the real error."""
-        finished = self.clock().astimezone(UTC)
-        state: dict[str, Any] = {
-            ATTEMPT_KEY: {"at": _iso(finished), "status": status.value, "error": error}
-        }
-        if status is not SyncStatus.FAILED and heard_from_smashrun:
-            state[LAST_SYNC_KEY] = _iso(finished)
-        if self.ledger is not None:
-            state[LEDGER_KEY] = self.ledger.snapshot()
-        try:
-            self.store.apply(Batch(state=state))
-        except StoreError as exc:
-            log.warning("could not record the sync attempt: %s", exc)
-
-    def _report_progress(self, phase: str, done: int, total: int | None) -> None:
-        if self.progress is not None:
-            self.progress.update(phase, done, total)
-
 
 def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivity]:
     """The stored summary (activity, fingerprint, payload) of live runs waiting for splits."""
@@ -540,10 +262,6 @@ def _stored_rows(store: RunStore, ids: Iterable[str]) -> dict[str, StoredActivit
         )
         for a in store.activities(ids=wanted)
     }
-
-
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def sync(
