@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 
 from streakcore.errors import StreakError
 from streakcore.testing.athletes import synthetic_athlete
+from streakcore.testing.fake_replies import Reply
 from streakcore.testing.fake_server import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     FakeSmashRun,
-    Reply,
 )
 from streakcore.testing.faults import FAULT_KINDS, UNKNOWN_ENUM_VALUE, Fault, FaultKind
 from streakcore.testing.rate_limit import SMASHRUN_BURST, SMASHRUN_HOURLY, RateLimit
