@@ -10,13 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from fixtures.aws import event
+from streak_lambda.api_gateway import Gateway
 from streak_lambda.api_keys import KeyRing, parse_api_keys
-from streak_lambda.local_gateway import (
-    Gateway,
-    local_settings,
-    powertools_defaults,
-    use_fake_smashrun,
-)
+from streak_lambda.local_gateway import local_settings, powertools_defaults, use_fake_smashrun
 from streak_lambda.proxy_event import proxy_response, rest_proxy_event
 from streak_lambda.usage_plan import RateLimit, UsagePlan, Verdict
 from streakcore.errors import ConfigError
