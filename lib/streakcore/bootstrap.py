@@ -186,8 +186,6 @@ class Services:
         credentials stop the sync before it downloads or marks anything degraded (the
         terminal). Without it (the Lambda) they count as a failed sync: health degrades.
         """
-        from streakcore.usecases.sync import sync
-
         deadline, ledger, chosen = self._sync_terms(budget_s, options)
         opened: list[SmashRunSource] = []
 
@@ -197,15 +195,7 @@ class Services:
             return opened[0]
 
         def step(store: RunStore) -> SyncReport:
-            return sync(
-                source(),
-                store,
-                deadline=deadline,
-                clock=self.now,
-                options=chosen,
-                ledger=ledger,
-                progress=progress,
-            )
+            return self._sync_step(source(), store, deadline, ledger, chosen, progress)
 
         try:
             if credentials_first:
@@ -228,22 +218,33 @@ class Services:
     ) -> SyncReport:
         """One sync on an open `store`, in place: for a store nothing else writes to (the
         demo's, the benchmarks')."""
-        from streakcore.usecases.sync import sync
-
         deadline, ledger, chosen = self._sync_terms(budget_s, options)
         source = self.open_source(deadline, ledger)
         try:
-            return sync(
-                source,
-                store,
-                deadline=deadline,
-                clock=self.now,
-                options=chosen,
-                ledger=ledger,
-                progress=progress,
-            )
+            return self._sync_step(source, store, deadline, ledger, chosen, progress)
         finally:
             source.close()
+
+    def _sync_step(
+        self,
+        source: SmashRunSource,
+        store: RunStore,
+        deadline: Deadline,
+        ledger: RequestBudget,
+        options: SyncOptions,
+        progress: SyncProgress | None,
+    ) -> SyncReport:
+        from streakcore.usecases.sync import sync
+
+        return sync(
+            source,
+            store,
+            deadline=deadline,
+            clock=self.now,
+            options=options,
+            ledger=ledger,
+            progress=progress,
+        )
 
     def _sync_terms(
         self, budget_s: float | None, options: SyncOptions | None

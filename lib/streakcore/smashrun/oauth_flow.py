@@ -16,7 +16,7 @@ from streakcore.clock import utc_now
 from streakcore.errors import SmashRunAuthError
 from streakcore.ports import OAuthTokens
 from streakcore.settings import Settings
-from streakcore.smashrun.token_endpoint import Clock, OAuthClient
+from streakcore.smashrun.token_endpoint import Clock, oauth_client_for
 
 SCOPE = "read_activity"
 CALLBACK_PATH = "/callback"
@@ -146,11 +146,5 @@ def run_code_flow(
         show(url)
         code = receiver.wait_for_code(state, timeout_s)
         redirect_uri = receiver.redirect_uri
-    oauth = OAuthClient(
-        settings.smashrun_token_url,
-        settings.smashrun_client_id,
-        settings.smashrun_client_secret,
-        transport=token_transport,
-        clock=clock,
-    )
+    oauth = oauth_client_for(settings, transport=token_transport, clock=clock)
     return oauth.exchange_code(code, redirect_uri)

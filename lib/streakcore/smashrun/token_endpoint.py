@@ -14,6 +14,7 @@ from pydantic import SecretStr, ValidationError
 from streakcore.clock import utc_now
 from streakcore.errors import SmashRunAuthError, SmashRunUnavailable
 from streakcore.ports import OAuthTokens
+from streakcore.settings import Settings
 from streakcore.smashrun.http import DEFAULT_TIMEOUT, USER_AGENT
 from streakcore.smashrun.schema import TokenResponse
 
@@ -111,3 +112,21 @@ def _oauth_error(response: httpx.Response) -> str:
     if isinstance(error, str) and error.replace("_", "").isalnum() and len(error) < 40:
         return error
     return f"HTTP {response.status_code}"
+
+
+def oauth_client_for(
+    settings: Settings,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    clock: Clock = utc_now,
+) -> OAuthClient:
+    """The token endpoint for the app in `settings`, whose client id and secret are set."""
+    assert settings.smashrun_client_id is not None, "checked by the caller"
+    assert settings.smashrun_client_secret is not None, "checked by the caller"
+    return OAuthClient(
+        settings.smashrun_token_url,
+        settings.smashrun_client_id,
+        settings.smashrun_client_secret,
+        transport=transport,
+        clock=clock,
+    )

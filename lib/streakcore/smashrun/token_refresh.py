@@ -28,7 +28,7 @@ from streakcore.errors import SmashRunAuthError, SmashRunUnavailable, TokenStore
 from streakcore.ports import OAuthTokens, TokenStore
 from streakcore.settings import Settings
 from streakcore.smashrun.http import AccessTokenProvider, StaticToken
-from streakcore.smashrun.token_endpoint import Clock, OAuthClient
+from streakcore.smashrun.token_endpoint import Clock, OAuthClient, oauth_client_for
 
 NOT_AUTHORISED = (
     "streakcore is not authorised with SmashRun yet: run `streak auth` (with "
@@ -179,13 +179,5 @@ def credentials_for(
                 "run `streak auth` again"
             )
         return StaticToken(tokens.access_token.get_secret_value())
-    assert settings.smashrun_client_id is not None
-    assert settings.smashrun_client_secret is not None
-    oauth = OAuthClient(
-        settings.smashrun_token_url,
-        settings.smashrun_client_id,
-        settings.smashrun_client_secret,
-        transport=token_transport,
-        clock=clock,
-    )
+    oauth = oauth_client_for(settings, transport=token_transport, clock=clock)
     return RefreshingTokens(tokens, store, oauth, clock=clock)

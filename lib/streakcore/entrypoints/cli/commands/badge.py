@@ -5,16 +5,7 @@ from __future__ import annotations
 import argparse
 
 from streakcore.entrypoints.cli.commands.arg_types import short_text
-from streakcore.entrypoints.cli.commands.common import (
-    Subparsers,
-    add_as_of_arg,
-    add_db_arg,
-    add_rule_args,
-    add_tz_arg,
-    history_at,
-    load_settings,
-    parse_as_of,
-)
+from streakcore.entrypoints.cli.commands.common import Subparsers, add_history_args, history_of
 from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 
 MAX_LABEL_CHARS = 100
@@ -34,18 +25,14 @@ def register(subparsers: Subparsers) -> None:
         default="run streak",
         help=f"left-hand text, at most {MAX_LABEL_CHARS} characters (default: run streak)",
     )
-    add_db_arg(badge)
-    add_as_of_arg(badge)
-    add_tz_arg(badge)
-    add_rule_args(badge)
+    add_history_args(badge)
     badge.set_defaults(run=run_badge)
 
 
 def run_badge(args: argparse.Namespace) -> int:
     from streakcore.render.badge_svg import badge_for
 
-    settings = load_settings(args)
-    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
+    settings, history = history_of(args)
     current = history.current_streak(settings.streak_rule)
     write_output(badge_for(current, label=args.label), args.output, db=settings.db)
     return 0

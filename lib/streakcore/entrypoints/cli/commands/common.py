@@ -82,6 +82,14 @@ def add_json_arg(parser: argparse.ArgumentParser, *, instead_of: str = "a table"
     parser.add_argument("--json", action="store_true", help=f"print JSON instead of {instead_of}")
 
 
+def add_history_args(parser: argparse.ArgumentParser) -> None:
+    """The flags of a command that draws or judges the database as it stood at an instant."""
+    add_db_arg(parser)
+    add_as_of_arg(parser)
+    add_tz_arg(parser)
+    add_rule_args(parser)
+
+
 def load_settings(args: argparse.Namespace) -> Settings:
     """Settings from the environment with this invocation's flags on top."""
     overrides: dict[str, Any] = {}
@@ -121,6 +129,12 @@ def open_read_store(settings: Settings) -> Iterator[RunStore]:
     """The database in `settings.db`, read-only, for the commands that only read it."""
     with services_for(settings).reading() as store:
         yield store
+
+
+def history_of(args: argparse.Namespace) -> tuple[Settings, History]:
+    """This invocation's settings, and the database as it stood at its `--as-of`."""
+    settings = load_settings(args)
+    return settings, history_at(settings, parse_as_of(args.as_of, settings.timezone))
 
 
 def history_at(settings: Settings, as_of: datetime) -> History:

@@ -6,16 +6,7 @@ import argparse
 from datetime import date
 
 from streakcore.entrypoints.cli.commands.arg_types import calendar_year
-from streakcore.entrypoints.cli.commands.common import (
-    Subparsers,
-    add_as_of_arg,
-    add_db_arg,
-    add_rule_args,
-    add_tz_arg,
-    history_at,
-    load_settings,
-    parse_as_of,
-)
+from streakcore.entrypoints.cli.commands.common import Subparsers, add_history_args, history_of
 from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
 from streakcore.errors import ConfigError
 
@@ -38,10 +29,7 @@ def register(subparsers: Subparsers) -> None:
         "--streak", action="store_true", help="the current streak, from its first day to its last"
     )
     add_output_arg(heatmap, "SVG", default=STDOUT, otherwise="stdout")
-    add_db_arg(heatmap)
-    add_as_of_arg(heatmap)
-    add_tz_arg(heatmap)
-    add_rule_args(heatmap)
+    add_history_args(heatmap)
     heatmap.set_defaults(run=run_heatmap)
 
 
@@ -49,9 +37,8 @@ def run_heatmap(args: argparse.Namespace) -> int:
     from streakcore.domain.units import format_distance, metres_to_miles
     from streakcore.render.heatmap_svg import heatmap_svg, year_range
 
-    settings = load_settings(args)
+    settings, history = history_of(args)
     rule = settings.streak_rule
-    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
     days = history.days
     streak_dates = {d.local_date for d in history.qualifying(rule)}
     rule_text = f"{rule.name.value}, {format_distance(rule.min_distance_m)}"

@@ -12,9 +12,7 @@ from streakcore.entrypoints.cli.commands.common import (
     add_json_arg,
     add_min_distance_arg,
     add_tz_arg,
-    history_at,
-    load_settings,
-    parse_as_of,
+    history_of,
 )
 
 
@@ -43,8 +41,7 @@ def run_rules(args: argparse.Namespace) -> int:
     from streakcore.domain.rule_compare import DISAGREEMENTS_KEPT, compare_rules
     from streakcore.domain.stats import rules_body
 
-    settings = load_settings(args)
-    history = history_at(settings, parse_as_of(args.as_of, settings.timezone))
+    settings, history = history_of(args)
     comparison = compare_rules(
         history.days,
         min_distance_m=settings.streak_rule.min_distance_m,
