@@ -33,7 +33,7 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "usecases": frozenset({"domain", "ports", "errors", "clock"}),
     "smashrun": frozenset({"root", "domain", "ports", "errors", "settings", "clock"}),
     "storage": frozenset({"domain", "ports", "errors", "settings", "clock"}),
-    "importers": frozenset({"domain", "ports", "errors", "clock"}),
+    "importers": frozenset({"domain", "ports", "errors", "settings", "clock"}),
     "render": frozenset({"domain", "errors"}),
     "bootstrap": frozenset(
         {"domain", "ports", "errors", "clock", "settings", "usecases", "render", *ADAPTERS}
@@ -77,9 +77,6 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
     ),
     ("streak_lambda.local_gateway", "streakcore.entrypoints.cli.commands.arg_types"): (
         "`streak-api` reads its port as `streak` reads numbers"
-    ),
-    ("streakcore.storage.blob", "streakcore.storage.duckdb"): (
-        "a local database is folded (its leftover log) before it is copied"
     ),
 }
 
