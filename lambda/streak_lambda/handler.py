@@ -3,8 +3,8 @@
 API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`
 and `GET /badge.svg`; EventBridge Scheduler brings `{"streak_action": "sync" | "check"}`
 (a classic EventBridge "Scheduled Event" means a sync). Each route parses, calls a use
-case from the composition root and returns its body; exceptions become HTTP responses in
-the resolver's exception handlers below and nowhere else.
+case on the container's services (`streakcore.bootstrap`) and returns its body; the status
+of an error, or of a sync that did not succeed, comes from `http_errors` and nowhere else.
 
 Importing this module builds no adapter and imports neither DuckDB, boto3 nor pydantic:
 the composition root and the routes import what a request needs when it first needs it.
