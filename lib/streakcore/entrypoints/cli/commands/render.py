@@ -38,63 +38,78 @@ def stats_table(body: StatsBody) -> Table:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
+    for label, text in [*_streak_rows(body), *_record_rows(body)]:
+        table.add_row(label, text)
+    return table
+
+
+def _streak_rows(body: StatsBody) -> list[tuple[str, str]]:
+    """The current streak and what it is heading for."""
     cur = body.current_streak
     if cur.days:
         current = f"{cur.days:,} days since {cur.start} (last day {cur.last_day}) - "
     else:
         last = f" (last qualifying day {cur.last_day})" if cur.last_day else ""
         current = f"0 days{last} - "
-    table.add_row("Current streak", current + STATUS_TEXT[cur.status])
+    rows = [("Current streak", current + STATUS_TEXT[cur.status])]
     ms = body.milestones
     if ms is not None and ms.next_milestone is not None:
         nxt = ms.next_milestone
-        table.add_row(
-            "Next milestone",
-            f"{nxt.label} on {nxt.date} if the streak holds ({nxt.days_to_go:,} to go)",
+        rows.append(
+            (
+                "Next milestone",
+                f"{nxt.label} on {nxt.date} if the streak holds ({nxt.days_to_go:,} to go)",
+            )
         )
     if ms is not None and ms.passes_longest_on is not None:
-        table.add_row(
-            "Passes longest",
-            f"on {ms.passes_longest_on} (longest other streak: {ms.longest_to_pass_days:,} days)",
+        rows.append(
+            (
+                "Passes longest",
+                f"on {ms.passes_longest_on} "
+                f"(longest other streak: {ms.longest_to_pass_days:,} days)",
+            )
         )
     if ms is not None and ms.close_calls.count:
         closest = ms.close_calls.closest
         where = (
             f"; closest {closest.date} ({format_distance(closest.distance_m)})" if closest else ""
         )
-        table.add_row(
-            "Close calls", f"{ms.close_calls.count} day(s) under 5% over the minimum{where}"
+        rows.append(
+            ("Close calls", f"{ms.close_calls.count} day(s) under 5% over the minimum{where}")
         )
-    lon = body.longest_streak
-    table.add_row(
-        "Longest streak",
-        f"{lon.days:,} days, {lon.start} to {lon.end}" if lon.days else "-",
-    )
-    t = body.totals
-    table.add_row(
-        "Totals",
-        f"{t.runs:,} runs, {format_distance(t.distance_m)}, {t.duration_s / 3600:,.0f} h",
-    )
-    fm = body.fastest_mile
-    table.add_row(
-        "Fastest mile",
-        f"{format_duration(fm.seconds)} on {fm.date} (activity {fm.activity_id})" if fm else "-",
-    )
-    rec = body.records
-    table.add_row("Longest run", _run(rec.longest_run))
-    table.add_row("Fastest 5K", _run(rec.fastest_5k))
-    table.add_row("Fastest 10K", _run(rec.fastest_10k))
-    table.add_row("Fastest half", _run(rec.fastest_half_marathon))
-    table.add_row("Fastest marathon", _run(rec.fastest_marathon))
-    table.add_row("Biggest week", _period(rec.biggest_week))
-    table.add_row("Biggest month", _period(rec.biggest_month))
-    table.add_row("Biggest year", _period(rec.biggest_year))
-    table.add_row("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)")
-    rule = body.rule
-    table.add_row("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}")
-    table.add_row("As of", f"{format_instant(body.as_of)} ({body.timezone})")
-    table.add_row("Last sync", format_instant(body.last_sync) if body.last_sync else "never")
-    return table
+    return rows
+
+
+def _record_rows(body: StatsBody) -> list[tuple[str, str]]:
+    """The longest streak, totals, records, and what the answer is for."""
+    lon, t, fm, rec, rule = (
+        body.longest_streak, body.totals, body.fastest_mile, body.records, body.rule
+    )  # fmt: skip
+    return [
+        ("Longest streak", f"{lon.days:,} days, {lon.start} to {lon.end}" if lon.days else "-"),
+        (
+            "Totals",
+            f"{t.runs:,} runs, {format_distance(t.distance_m)}, {t.duration_s / 3600:,.0f} h",
+        ),
+        (
+            "Fastest mile",
+            f"{format_duration(fm.seconds)} on {fm.date} (activity {fm.activity_id})"
+            if fm
+            else "-",
+        ),
+        ("Longest run", _run(rec.longest_run)),
+        ("Fastest 5K", _run(rec.fastest_5k)),
+        ("Fastest 10K", _run(rec.fastest_10k)),
+        ("Fastest half", _run(rec.fastest_half_marathon)),
+        ("Fastest marathon", _run(rec.fastest_marathon)),
+        ("Biggest week", _period(rec.biggest_week)),
+        ("Biggest month", _period(rec.biggest_month)),
+        ("Biggest year", _period(rec.biggest_year)),
+        ("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)"),
+        ("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}"),
+        ("As of", f"{format_instant(body.as_of)} ({body.timezone})"),
+        ("Last sync", format_instant(body.last_sync) if body.last_sync else "never"),
+    ]
 
 
 def print_stats(body: StatsBody, console: Console | None = None) -> None:
