@@ -73,12 +73,12 @@ class Services:
         location = self.location
         if location.bucket is not None:
             from streakcore.storage.aws_clients import s3_client
-            from streakcore.storage.s3_blob import S3BlobStore
+            from streakcore.storage.blob_s3 import S3BlobStore
 
             cache = writable_cache_dir(self.settings.cache_dir)
             client = s3_client(self.boto_session)
             return S3BlobStore(client, location.bucket, location.prefix, cache)
-        from streakcore.storage.blob import LocalDirectoryBlobStore
+        from streakcore.storage.blob_local import LocalDirectoryBlobStore
         from streakcore.storage.database_files import refuse_directory
 
         assert location.directory is not None, "a local location has a directory"
@@ -96,7 +96,7 @@ class Services:
     @cached_property
     def read_database(self) -> Database:
         """The database for `/stats`, `/health` and the badge: it cannot write."""
-        from streakcore.storage.blob import ReadOnlyBlobStore
+        from streakcore.storage.blob_readonly import ReadOnlyBlobStore
 
         return self._database(ReadOnlyBlobStore(self.blobs))
 

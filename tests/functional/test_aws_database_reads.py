@@ -19,9 +19,9 @@ from helpers import run
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.errors import ConfigError, StoreNotFound
 from streakcore.ports import Deadline
-from streakcore.storage.blob import ReadOnlyBlobStore
+from streakcore.storage.blob_readonly import ReadOnlyBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
 from streakcore.storage.duckdb import DuckDBFiles
-from streakcore.storage.s3_blob import S3BlobStore
 from streakcore.usecases.database import Database, parse_db_location
 from streakcore.usecases.sync import sync
 

@@ -31,10 +31,10 @@ from streakcore.domain.models import Activity
 from streakcore.domain.rules import StreakRule
 from streakcore.errors import BlobStoreError, StoreConflict
 from streakcore.ports import ActivitySource, Blob, BlobStore, Deadline, LocalCopy, RunStore
-from streakcore.storage.blob import LocalDirectoryBlobStore
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
 from streakcore.storage.duckdb import DuckDBFiles
 from streakcore.storage.duckdb.store import DuckDBRunStore
-from streakcore.storage.s3_blob import S3BlobStore
 from streakcore.usecases.database import Database, Published
 from streakcore.usecases.documents import HealthStatus
 from streakcore.usecases.sync import SyncReport, sync

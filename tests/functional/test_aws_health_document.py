@@ -15,10 +15,10 @@ from fixtures.aws import BUCKET, ListSource, isolate_aws, make_bucket, s3_client
 from helpers import run
 from streakcore.domain.rules import StreakRule
 from streakcore.ports import BlobStore, Deadline
-from streakcore.storage.blob import LocalDirectoryBlobStore
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
 from streakcore.storage.duckdb import DuckDBFiles
 from streakcore.storage.duckdb.store import DuckDBRunStore
-from streakcore.storage.s3_blob import S3BlobStore
 from streakcore.usecases.database import Database
 from streakcore.usecases.documents import (
     Companion,

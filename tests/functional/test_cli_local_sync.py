@@ -21,7 +21,7 @@ from fixtures.aws import live_activity_ids
 from streakcore.bootstrap import Services
 from streakcore.entrypoints.cli.main import main
 from streakcore.settings import Settings
-from streakcore.storage.blob import LocalDirectoryBlobStore
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
 from streakcore.testing import FakeSmashRun
 from streakcore.usecases.sync import SyncReport
 

@@ -196,8 +196,8 @@ def test_every_exception_is_still_needed() -> None:
         ),
         (
             "streak_lambda.handler",
-            "from streakcore.storage.s3_blob import S3BlobStore\n",
-            "streakcore.storage.s3_blob",
+            "from streakcore.storage.blob_s3 import S3BlobStore\n",
+            "streakcore.storage.blob_s3",
         ),
         (
             "streakcore.render.badge_svg",

@@ -24,7 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
 from streakcore.errors import BlobStoreError, StoreConflict
 from streakcore.ports import Blob, LocalCopy
-from streakcore.storage.blob import (
+from streakcore.storage.blob_files import (
     cache_name,
     check_key,
     prune_cache,
