@@ -264,3 +264,18 @@ def test_activities_can_be_read_for_a_few_ids(tmp_path: Path) -> None:
         wanted = {runs[1].activity_id, runs[4].activity_id, "no-such-run"}
         assert [a.activity_id for a in store.activities(ids=wanted)] == [runs[4].activity_id]
         assert store.activities(ids=[]) == []
+
+
+def test_single_row_reads_leave_no_result_open_on_the_shared_connection(tmp_path: Path) -> None:
+    # given a relation built on the store's own connection
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
+        runs = daily_runs("2026-01-01", 3)
+        store.apply(Batch(activities=[StoredActivity(a, "f") for a in runs], state={"k": 1}))
+        relation = store.runs_relation()
+        # when the store reads single rows on that connection
+        assert store.get_state("k") == 1
+        assert store.latest_start() is not None
+        assert store.count("runs") == 3
+        assert store.mile_times(best=True) == []
+        # then the relation still runs (DuckDB 2 refuses one beside an unfinished result)
+        assert len(relation.fetchall()) == 3
