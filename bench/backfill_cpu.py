@@ -23,16 +23,15 @@ from bench.sync_harness import (
     NOW,
     SYNC_BUDGET_S,
     UNTHROTTLED_REQUESTS_PER_HOUR,
-    NoStoredTokens,
     uploaded_runs,
 )
 from bench.table import Row
-from streakcore.commands.sync import sync_into
+from streakcore.bootstrap import Services
 from streakcore.errors import StreakError
 from streakcore.settings import Settings
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import decade_athlete
+from streakcore.usecases.sync import SyncStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEATS = 3
@@ -51,11 +50,9 @@ with FakeSmashRun(decade_athlete(NOW), clock=lambda: NOW) as fake:
 
 def _backfill(settings: Settings, path: Path) -> tuple[float, float, int]:
     """(CPU seconds, wall seconds, requests) of one backfill into a new store at `path`."""
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         cpu_started, wall_started = time.process_time(), time.perf_counter()
-        report = sync_into(
-            store, settings, token_store=NoStoredTokens(), budget_s=SYNC_BUDGET_S, clock=lambda: NOW
-        )
+        report = Services(settings, clock=lambda: NOW).sync_into(store, budget_s=SYNC_BUDGET_S)
         cpu, wall = time.process_time() - cpu_started, time.perf_counter() - wall_started
     if report.status is not SyncStatus.SUCCESS:
         raise StreakError(f"the benchmark backfill did not finish: {report.error}")

@@ -25,7 +25,7 @@ from bench.sync_harness import (
 from bench.table import Row
 from streakcore.settings import Settings
 from streakcore.smashrun.budget import BURST_WINDOW_S, burst_for
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, decade_athlete, synthetic_athlete
 
 LATENCY_S = 0.05
@@ -40,7 +40,7 @@ def _timed_backfill(athlete: Athlete, concurrency: int) -> tuple[float, int]:
     with (
         tempfile.TemporaryDirectory() as tmp,
         FakeSmashRun(athlete, clock=lambda: NOW, latency_s=LATENCY_S) as fake,
-        RunStore.open(Path(tmp) / "runs.duckdb") as store,
+        DuckDBRunStore.open(Path(tmp) / "runs.duckdb") as store,
     ):
         start = time.perf_counter()
         sync_once(fake, store, concurrency=concurrency)

@@ -16,7 +16,8 @@ from bench.paired import interleaved, paired_row
 from bench.table import Row
 from streakcore.domain.models import Activity, Split
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 ACTIVITIES = 10_000
 SPLITS_PER_RUN = 10
@@ -111,7 +112,7 @@ def _activity_rows(batch: Batch) -> list[tuple[object, ...]]:
 
 
 def _apply_seconds(batch: Batch, path: Path) -> float:
-    store = RunStore.open(path)
+    store = DuckDBRunStore.open(path)
     try:
         start = time.perf_counter()
         store.apply(batch)
@@ -122,7 +123,7 @@ def _apply_seconds(batch: Batch, path: Path) -> float:
 
 def _read_csv_seconds(act_csv: Path, split_csv: Path, path: Path) -> float:
     """The floor: DuckDB reading the same rows from CSV files already on disk."""
-    store = RunStore.open(path)
+    store = DuckDBRunStore.open(path)
     try:
         con = store.connection
         start = time.perf_counter()

@@ -51,7 +51,7 @@ _atexit.register(_report_peak)
 """Put before a child's code: it writes its peak RSS in KiB to the file the env names."""
 RUN_CLI = """
 import sys
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 INVOKE = """

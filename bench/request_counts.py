@@ -26,9 +26,9 @@ from bench.sync_harness import (
 )
 from bench.table import Row
 from streakcore.errors import StreakError
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun, RecordedRequest, decade_athlete
+from streakcore.usecases.sync import SyncStatus
 
 DAY_S = 86_400.0
 RESUME_BUDGET_S = 0.25
@@ -36,7 +36,7 @@ RESUME_BUDGET_S = 0.25
 MAX_RESUMES = 500
 
 
-def _measured(fake: FakeSmashRun, store: RunStore) -> list[RecordedRequest]:
+def _measured(fake: FakeSmashRun, store: DuckDBRunStore) -> list[RecordedRequest]:
     fake.reset_requests()
     sync_once(fake, store)
     return api_requests(fake)
@@ -57,7 +57,7 @@ def _resumed_backfill(tmp: Path) -> tuple[list[RecordedRequest], list[int]]:
     share of them."""
     with (
         FakeSmashRun(decade_athlete(NOW), clock=lambda: NOW) as fake,
-        RunStore.open(tmp / "resumed.duckdb") as store,
+        DuckDBRunStore.open(tmp / "resumed.duckdb") as store,
     ):
         per_sync: list[int] = []
         for _ in range(MAX_RESUMES):
@@ -80,7 +80,7 @@ def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         with (
             FakeSmashRun(athlete, clock=lambda: NOW) as fake,
-            RunStore.open(Path(tmp) / "runs.duckdb") as store,
+            DuckDBRunStore.open(Path(tmp) / "runs.duckdb") as store,
         ):
             backfill = _measured(fake, store)
             # A day later, the day's run has been uploaded.

@@ -14,9 +14,10 @@ from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import StatsSnapshot, render_stats
 from streakcore.domain.streaks import today_in
 from streakcore.domain.units import METRES_PER_MILE
-from streakcore.stats_query import snapshot_from_store, stats_from_store
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing.reference import reference_streaks
+from streakcore.usecases.stats import snapshot_from_store, stats_from_store
 
 DAYS = 7_300
 HOME = ZoneInfo("America/New_York")
@@ -61,11 +62,11 @@ def run() -> list[Row]:
     as_of = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "runs.duckdb"
-        with RunStore.open(path) as store:
+        with DuckDBRunStore.open(path) as store:
             store.apply(batch)
             runs, splits = store.count("activities"), store.count("splits")
             snapshot_json = snapshot_from_store(store, rule).model_dump_json()
-        with RunStore.open(path, read_only=True) as store:
+        with DuckDBRunStore.open(path, read_only=True) as store:
             from_db = median_seconds(
                 lambda: stats_from_store(store, rule=rule, as_of=as_of, tz=HOME), repeat=7
             )

@@ -1,4 +1,4 @@
-"""A sync from the fake SmashRun, wired by `sync_into` as `streak sync` wires it.
+"""A sync from the fake SmashRun, wired by `streakcore.bootstrap` as `streak sync` wires it.
 
 Shared by the `requests`, `backfill_time` and `memory` benchmarks. The fake's clock stands
 still, so no run can arrive halfway through a sync and every request count is exact.
@@ -14,14 +14,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from streakcore.commands.sync import sync_into
-from streakcore.errors import StreakError, TokenStoreError
-from streakcore.ports import OAuthTokens
+from streakcore.bootstrap import Services
+from streakcore.errors import StreakError
+from streakcore.ports import RunStore
 from streakcore.settings import Settings
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncReport, SyncStatus
 from streakcore.testing import Athlete, FakeSmashRun, RecordedRequest
 from streakcore.testing.smashrun_payloads import JsonObject
+from streakcore.usecases.sync import SyncReport, SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 """A fixed instant: the same athlete, hence the same request counts, on every run."""
@@ -34,16 +33,6 @@ SYNC_BUDGET_S = 900.0
 DEFAULT_CONCURRENCY: int = Settings.model_fields["sync_concurrency"].default
 
 RequestKey = tuple[str, str, tuple[tuple[str, str], ...]]
-
-
-class NoStoredTokens:
-    """The benchmarks authenticate with the fake's user-level token; nothing is stored."""
-
-    def load(self) -> OAuthTokens | None:
-        return None
-
-    def save(self, tokens: OAuthTokens) -> None:
-        raise TokenStoreError("the benchmarks keep no tokens")
 
 
 def uploaded_runs(athlete: Athlete, now: datetime = NOW) -> int:
@@ -73,13 +62,9 @@ def sync_once(
     concurrency: int = DEFAULT_CONCURRENCY,
 ) -> SyncReport:
     """One sync, on the fake's clock; StreakError if it stopped on an error."""
-    report = sync_into(
-        store,
-        bench_settings(fake, concurrency=concurrency),
-        token_store=NoStoredTokens(),
-        budget_s=budget_s,
-        clock=fake.now,
-    )
+    # The fake's user-level token: no token store is read or written.
+    services = Services(bench_settings(fake, concurrency=concurrency), clock=fake.now)
+    report = services.sync_into(store, budget_s=budget_s)
     if report.error is not None or report.status is SyncStatus.FAILED:
         raise StreakError(f"the benchmark sync did not go through: {report.error}")
     return report

@@ -31,9 +31,10 @@ def run() -> list[Row]:
     from moto import mock_aws
 
     from fixtures.aws import S3Traffic, event, make_bucket
-    from streak_lambda.composition import Container, install_container
+    from streak_lambda.composition import install_container
     from streak_lambda.handler import lambda_handler
     from streak_lambda.proxy_event import LocalLambdaContext
+    from streakcore.bootstrap import Services
     from streakcore.settings import Settings
     from streakcore.testing import FakeSmashRun, demo_athlete
 
@@ -56,7 +57,7 @@ def run() -> list[Row]:
         def fresh_container(cache: str) -> S3Traffic:
             traffic = S3Traffic()
             session = traffic.attach_session(boto3.session.Session())
-            install_container(Container(Settings(cache_dir=Path(cache)), boto_session=session))
+            install_container(Services(Settings(cache_dir=Path(cache)), boto_session=session))
             return traffic
 
         stats_event = event("apigw_rest_get_stats")

@@ -134,11 +134,6 @@ def merge_entries(*trees: Mapping[str, Path]) -> dict[str, Path]:
     return merged
 
 
-def names_in(archive_path: Path) -> list[str]:
-    with zipfile.ZipFile(archive_path) as archive:
-        return archive.namelist()
-
-
 def entry_sizes(archive_path: Path) -> dict[str, tuple[int, int]]:
     """Each entry's (compressed, uncompressed) bytes: what it costs in the zip and unpacked."""
     with zipfile.ZipFile(archive_path) as archive:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 
 
 @dataclass(frozen=True, slots=True)

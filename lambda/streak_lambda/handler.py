@@ -3,8 +3,8 @@
 API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`
 and `GET /badge.svg`; EventBridge Scheduler brings `{"streak_action": "sync" | "check"}`
 (a classic EventBridge "Scheduled Event" means a sync). Each route parses, calls a use
-case from the composition root and returns its body; exceptions become HTTP responses in
-the resolver's exception handlers below and nowhere else.
+case on the container's services (`streakcore.bootstrap`) and returns its body; the status
+of an error, or of a sync that did not succeed, comes from `http_errors` and nowhere else.
 
 Importing this module builds no adapter and imports neither DuckDB, boto3 nor pydantic:
 the composition root and the routes import what a request needs when it first needs it.
@@ -25,14 +25,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from streak_lambda.composition import container
+from streak_lambda.composition import alert_if_at_risk, container
 from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
-from streak_lambda.http_errors import http_error_for, retry_after_header
-from streakcore.errors import ConfigError, SmashRunRateLimited, StoreNotFound, StreakError
+from streak_lambda.http_errors import http_error_for, sync_answer
+from streakcore.errors import ConfigError, SmashRunRateLimited, StreakError
 
 if TYPE_CHECKING:
-    from streak_lambda.composition import Container, SyncRun
+    from streakcore.bootstrap import Services
+    from streakcore.usecases.sync import SyncReport
 
 BADGE_CACHE_CONTROL = "public, max-age=300"
 STATS_CACHE_CONTROL = "no-store"
@@ -40,10 +41,6 @@ CHECK_SYNC_BUDGET_S = 60.0
 """The evening check's sync: ample for a day's new runs, and it leaves most of the
 function's 300 s to the check and its alert even when SmashRun is slow."""
 
-AUTH_REFUSED_STATUS = 500
-"""A token SmashRun refuses, like any setup problem of the service (as http_errors maps it)."""
-UNKNOWN_WAIT_S = 60.0
-"""The Retry-After of a rate-limited sync when no wait was given."""
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "streakcore")
 METRICS_NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "streakcore")
@@ -89,22 +86,12 @@ def _request_id() -> str | None:
 
 @app.post("/sync")
 def post_sync() -> Response[str]:
-    run = _sync(budget_s=container().settings.api_sync_budget_s, trigger="api")
-    body = run.body()
-    if run.needs_auth:
-        # The service's own setup needs a person (`streak auth --secret-id`), whatever the
-        # sync managed first: not SmashRun failing (502), not a wait (503), not the caller.
-        body["message"] = f"the sync needs SmashRun authorised again: {run.report.error}"
-        return _json(AUTH_REFUSED_STATUS, json.dumps(body))
-    if run.failed:
-        # The report says what went wrong; the status lets a client or a monitor see it.
-        body["message"] = f"the sync failed: {run.report.error or 'see the logs'}"
-        if run.rate_limited:
-            # Nothing was wrong but the timing: say when to come back, as SmashRun did.
-            wait = retry_after_header(run.retry_after_s or UNKNOWN_WAIT_S)
-            return _json(503, json.dumps(body), {"Retry-After": wait})
-        return _json(502, json.dumps(body))
-    return _json(200, json.dumps(body))
+    report = _sync(budget_s=container().settings.api_sync_budget_s, trigger="api")
+    answer = sync_answer(report)
+    body = report.body(with_upload=False)
+    if answer.message is not None:
+        body["message"] = answer.message
+    return _json(answer.status, json.dumps(body), answer.headers)
 
 
 @app.get("/stats")
@@ -126,7 +113,7 @@ def get_stats() -> Response[str]:
 
 @app.get("/health")
 def get_health() -> Response[str]:
-    from streakcore.materialised_stats import judge_health
+    from streakcore.usecases.documents import judge_health
 
     services = container()
     report = judge_health(services.read_database.health(), now=services.now())
@@ -139,15 +126,9 @@ def get_badge() -> Response[str]:
     from streakcore.render.badge_svg import badge_for, badge_svg
 
     services = container()
-    settings = services.settings
-    try:
-        stats = services.read_database.stats(
-            rule=settings.streak_rule, as_of=services.now(), tz=settings.zone
-        )
-        svg = badge_for(stats.current_streak)
-    except StoreNotFound:
-        # Before the first sync the honest badge is "0 days", not a broken image.
-        svg = badge_svg(0, StreakStatus.BROKEN)
+    current = services.current_streak(services.now())
+    # Before the first sync the honest badge is "0 days", not a broken image.
+    svg = badge_for(current) if current is not None else badge_svg(0, StreakStatus.BROKEN)
     return Response(
         status_code=200,
         content_type="image/svg+xml",
@@ -191,10 +172,10 @@ app.exception_handler(Exception)(_on_unexpected)
 # -- the sync, from a route or a schedule ---------------------------------------------------
 
 
-def _sync(*, budget_s: float, trigger: str) -> SyncRun:
+def _sync(*, budget_s: float, trigger: str) -> SyncReport:
     started = time.monotonic()
     try:
-        run = container().sync(budget_s=budget_s)
+        run = container().sync(budget_s=budget_s, credentials_first=False)
     except Exception as exc:
         metrics.add_metric(name=SYNC_FAILURES_METRIC, unit=MetricUnit.Count, value=1)
         if isinstance(exc, SmashRunRateLimited):
@@ -226,12 +207,12 @@ def _scheduled(action: ScheduledAction) -> dict[str, Any]:
         # an error and dead-letter the event. Nothing retries it: Lambda's async retries
         # are off (lambda.tf), Scheduler retries only a delivery that failed, and
         # tomorrow's sync catches up.
-        raise StreakError(f"the scheduled sync failed: {run.report.error or 'see the logs'}")
-    return run.body()
+        raise StreakError(f"the scheduled sync failed: {run.error or 'see the logs'}")
+    return run.body(with_upload=False)
 
 
-def _evening_check(services: Container) -> dict[str, Any]:
-    run: SyncRun | None = None
+def _evening_check(services: Services) -> dict[str, Any]:
+    run: SyncReport | None = None
     try:
         run = _sync(
             budget_s=min(CHECK_SYNC_BUDGET_S, services.settings.sync_budget_s), trigger="check"
@@ -240,14 +221,14 @@ def _evening_check(services: Container) -> dict[str, Any]:
         # Already logged and counted by _sync. Missing the alert is worse than checking
         # stale runs, and the alert says they are stale.
         run = None
-    sync_status = str(run.report.status) if run is not None else "failed"
+    sync_status = run.status.value if run is not None else "failed"
     sync_failed = run is None or run.failed
     if sync_failed:
         logger.warning("checking the runs already stored")
     reading = services.evening_check(services.now())
     check = reading.check
     message = alert_message(check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of)
-    alerted = services.alert_if_at_risk(check, message)
+    alerted = alert_if_at_risk(services, check, message)
     logger.info(
         "evening check",
         extra={"status": check.status.value, "alerted": alerted, "sync": sync_status},

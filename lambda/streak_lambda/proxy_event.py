@@ -56,21 +56,13 @@ def rest_proxy_event(
     """The event API Gateway would send for this request."""
     at = now or datetime.now(UTC)
     header_list = list(headers)
-    single: dict[str, str] = {}
-    multi: dict[str, list[str]] = {}
-    for name, value in header_list:
-        single[name] = value  # like API Gateway: the last value wins in `headers`
-        multi.setdefault(name, []).append(value)
-    pairs = parse_qsl(query, keep_blank_values=True)
-    query_single: dict[str, str] = {}
-    query_multi: dict[str, list[str]] = {}
-    for name, value in pairs:
-        query_single[name] = value
-        query_multi.setdefault(name, []).append(value)
-    content_type = next((v for k, v in header_list if k.lower() == "content-type"), "")
+    # Like API Gateway: the last value of a name wins in `headers`, all are in `multi...`.
+    single, multi = _single_and_multi(header_list)
+    query_single, query_multi = _single_and_multi(parse_qsl(query, keep_blank_values=True))
+    content_type = _header(header_list, "content-type") or ""
     text = not body or content_type.startswith(_TEXT_TYPES)
-    user_agent = next((v for k, v in header_list if k.lower() == "user-agent"), None)
     request_id = str(uuid.uuid4())
+    identity = _identity(api_key, api_key_id, _header(header_list, "user-agent"), source_ip)
     return {
         "resource": resource,
         "path": path,
@@ -94,22 +86,7 @@ def rest_proxy_event(
             "domainPrefix": "localhost",
             "requestTimeEpoch": int(at.timestamp() * 1000),
             "requestId": request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "cognitoIdentityId": None,
-                "apiKey": api_key,
-                "principalOrgId": None,
-                "cognitoAuthenticationType": None,
-                "userArn": None,
-                "apiKeyId": api_key_id,
-                "userAgent": user_agent,
-                "accountId": None,
-                "caller": None,
-                "sourceIp": source_ip,
-                "accessKey": None,
-                "cognitoAuthenticationProvider": None,
-                "user": None,
-            },
+            "identity": identity,
             "domainName": "localhost",
             "deploymentId": "local",
             "apiId": "local",
@@ -118,6 +95,42 @@ def rest_proxy_event(
         if body
         else None,
         "isBase64Encoded": bool(body) and not text,
+    }
+
+
+def _single_and_multi(
+    pairs: Iterable[tuple[str, str]],
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value
+        multi.setdefault(name, []).append(value)
+    return single, multi
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k.lower() == name), None)
+
+
+def _identity(
+    api_key: str | None, api_key_id: str | None, user_agent: str | None, source_ip: str
+) -> dict[str, Any]:
+    return {
+        "cognitoIdentityPoolId": None,
+        "cognitoIdentityId": None,
+        "apiKey": api_key,
+        "principalOrgId": None,
+        "cognitoAuthenticationType": None,
+        "userArn": None,
+        "apiKeyId": api_key_id,
+        "userAgent": user_agent,
+        "accountId": None,
+        "caller": None,
+        "sourceIp": source_ip,
+        "accessKey": None,
+        "cognitoAuthenticationProvider": None,
+        "user": None,
     }
 
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from streakcore.notebook import StreakDB
+    from streakcore.entrypoints.notebook import StreakDB
 
 
 def open(path: str | None = None, **kwargs: Any) -> StreakDB:
     """Open a streakcore DuckDB file (or `s3://` object) read-only; default: STREAK_DB."""
-    from streakcore.notebook import StreakDB, _settings
+    from streakcore.entrypoints.notebook import StreakDB, _settings
 
     return StreakDB.open(path if path is not None else _settings().db, **kwargs)
 

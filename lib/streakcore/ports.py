@@ -1,7 +1,9 @@
-"""Ports: what the use cases need from the outside world, as small `typing.Protocol`s.
+"""Ports: what the use cases need from the outside world, as small `typing.Protocol`s,
+and the plain values they speak.
 
-Adapters implement them (the SmashRun client, the token file, Secrets Manager); tests use
-in-memory fakes. Nothing here does I/O.
+Adapters implement them (DuckDB, the local directory and S3, the SmashRun client, the token
+file, Secrets Manager); tests use in-memory fakes (`streakcore.testing.InMemoryRunStore`).
+Nothing here does I/O, and nothing here imports an adapter.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, SecretStr
 
-from streakcore.domain.models import Activity, Split, SplitUnit
+from streakcore.domain.days import Day
+from streakcore.domain.models import Activity, RunFacts, Split, SplitUnit
+from streakcore.domain.records import MileTime
 
 
 class OAuthTokens(BaseModel):
@@ -90,7 +95,8 @@ class SourceActivity:
 
 @dataclass(frozen=True, slots=True)
 class RejectedPayload:
-    """A payload that failed validation: quarantined with its reason, never dropped."""
+    """A payload that failed validation: quarantined with its reason, never dropped. The
+    same record goes into the store's quarantine table."""
 
     source: str
     reason: str
@@ -172,3 +178,188 @@ class Deadline:
 
     def allows_wait(self, seconds: float) -> bool:
         return self._clock() + seconds < self._at
+
+
+# -- the run store ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredActivity:
+    """An activity as the sync hands it to the store.
+
+    `splits` None keeps the splits already stored (the summary did not change); a list
+    (possibly empty: treadmill runs have none) replaces them.
+    """
+
+    activity: Activity
+    fingerprint: str
+    payload: str | None = None
+    splits: Sequence[Split] | None = None
+
+
+@dataclass(slots=True)
+class Batch:
+    """One unit of work: applied whole or not at all."""
+
+    activities: list[StoredActivity] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+    quarantined: list[RejectedPayload] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.activities or self.deleted_ids or self.quarantined or self.state)
+
+
+STORE_TABLES = frozenset({"activities", "splits", "quarantine", "runs"})
+"""What `RunStore.count` counts: `runs` is the live activities."""
+
+
+class RunStore(Protocol):
+    """An open database's tables: runs with their splits, the sync's state, the quarantine.
+
+    Every method raises only streakcore errors (`StoreCorrupt` for a damaged file,
+    `StoreError` otherwise). Writes go through `apply`, one batch one transaction.
+    """
+
+    label: str
+    """What errors call the database: the runner's file or s3:// URL, never a copy."""
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    # -- writing
+
+    def apply(self, batch: Batch, *, now: datetime | None = None) -> None:
+        """Apply one batch atomically: upserts, split replacements, deletions, quarantine,
+        state."""
+        ...
+
+    def set_state(self, key: str, value: Any) -> None: ...
+
+    def checkpoint(self) -> None:
+        """Make the file alone hold every committed write (no log beside it)."""
+        ...
+
+    # -- reading
+
+    def get_state(self, key: str, default: Any = None) -> Any: ...
+
+    def fingerprints(self) -> dict[str, str]:
+        """Fingerprints of the live runs: what the sync compares to skip unchanged ones."""
+        ...
+
+    def live_ids(self) -> set[str]: ...
+
+    def activities(
+        self, *, include_deleted: bool = False, ids: Iterable[str] | None = None
+    ) -> list[Activity]:
+        """Stored runs (all, or those in `ids`) as domain Activities, in start order."""
+        ...
+
+    def stored_payloads(self, activity_ids: Iterable[str]) -> dict[str, str]:
+        """The payload kept for each of `activity_ids` (deleted runs too); runs stored
+        without one, or not stored at all, are left out."""
+        ...
+
+    def run_facts(self, *, until: datetime | None = None) -> list[RunFacts]:
+        """The live runs (started by `until`, if given) as cheap facts, in start order."""
+        ...
+
+    def days(self, *, until: datetime | None = None) -> list[Day]:
+        """Live runs added up per local date (totals only), in date order."""
+        ...
+
+    def record_candidates(
+        self, race_windows_m: Sequence[tuple[float, float]], *, until: datetime | None = None
+    ) -> list[RunFacts]:
+        """The only runs that can hold a run record: the longest, and those in a race
+        window."""
+        ...
+
+    def local_dates(self, activity_ids: Sequence[str]) -> dict[str, date]: ...
+
+    def latest_start(self, *, until: datetime | None = None) -> datetime | None: ...
+
+    def mile_times(self, *, until: datetime | None = None, best: bool = False) -> list[MileTime]:
+        """Whole-mile times of live runs (started by `until`); with `best`, the fastest only."""
+        ...
+
+    def splits(self, activity_ids: Iterable[str] | None = None) -> list[Split]: ...
+
+    def count(self, table: str) -> int:
+        """Rows in one of `STORE_TABLES`."""
+        ...
+
+    def quarantined(self) -> list[dict[str, Any]]: ...
+
+
+class StoreOpener(Protocol):
+    """Opens a database file as a RunStore: how the use cases reach the engine (DuckDB)
+    without importing it."""
+
+    def open(self, path: Path, *, read_only: bool = False, label: str | None = None) -> RunStore:
+        """Open (and for writing, create or migrate) the file at `path`. `label` is what
+        errors call it when `path` is a private copy of the runner's database."""
+        ...
+
+    def log_of(self, path: Path) -> Path:
+        """Where the engine keeps the write-ahead log of the file `path`: a copy of the file
+        is whole only without one beside it."""
+        ...
+
+
+# -- the blob store ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LocalCopy:
+    """A downloaded object: a file the store keeps in its cache. Read or copy it; never
+    write to it (the next `fetch` hands out the same file while the version is current)."""
+
+    path: Path
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """A small object read into memory, with the version it was at."""
+
+    data: bytes
+    etag: str
+
+
+class BlobStore(Protocol):
+    """Objects addressed by a plain key (`runs.duckdb`) under one directory or S3 prefix.
+
+    The database file and its small companions (`<key>.stats.json`, `<key>.health.json`,
+    ...) live here between runs. Every version of an object has an ETag; writers replace an
+    object only if it is still at the version they started from, so two syncs racing each
+    other cannot erase one another's runs.
+    """
+
+    def fetch(self, key: str) -> LocalCopy | None:
+        """A local copy of the object, transferred only if it changed; None when absent."""
+        ...
+
+    def read(self, key: str) -> Blob | None:
+        """A small object's bytes; None when absent."""
+        ...
+
+    def replace(self, key: str, data: Path | bytes, *, expected: str | None) -> str:
+        """Write `data` as `key` only if the object is still at version `expected`
+        (None: only if there is none yet). Returns the new version.
+
+        Raises StoreConflict when someone else replaced (or created) it meanwhile.
+        """
+        ...
+
+    def put(self, key: str, data: bytes) -> str:
+        """Write a small object unconditionally. Returns the new version."""
+        ...
+
+    def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
+        """Copy `source_key` to `target_key` if the source is still at version `expected`."""
+        ...

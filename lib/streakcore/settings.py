@@ -1,4 +1,5 @@
-"""Settings, read once per entry point (the CLI and the Lambda composition roots).
+"""Settings, read once per entry point (`read_settings`): the terminal, the Lambda, the
+local gateway and the notebook.
 
 Every field comes from an environment variable with the prefix `STREAK_`; CLI flags
 override them. Secrets are `SecretStr` so they never print.
@@ -8,9 +9,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streakcore.domain.rules import RuleName, StreakRule
@@ -158,3 +160,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return resolve_timezone(self.timezone)
+
+
+def read_settings(overrides: dict[str, Any] | None = None) -> Settings:
+    """The STREAK_* settings with `overrides` (flags) on top; a value that does not validate
+    is a ConfigError naming its variable, here and nowhere else."""
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"bad setting {where} (STREAK_{where.upper()}): {first['msg']}") from None

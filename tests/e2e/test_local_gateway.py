@@ -26,9 +26,10 @@ from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from streak_lambda.api_gateway import Gateway, Handler
 from streak_lambda.api_keys import KeyRing
 from streak_lambda.composition import install_container
-from streak_lambda.local_gateway import Gateway, Handler, RunningGateway
+from streak_lambda.gateway_server import RunningGateway
 from streak_lambda.usage_plan import RateLimit, UsagePlan
 from streakcore.testing import FakeSmashRun, recent_athlete
 

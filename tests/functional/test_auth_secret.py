@@ -19,7 +19,7 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from fixtures.aws import REGION, isolate_aws
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 from streakcore.ports import OAuthTokens
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 

@@ -15,8 +15,10 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, REGION, S3Traffic, isolate_aws, make_bucket, s3_client
 from streakcore.errors import BlobStoreError, StoreConflict
-from streakcore.storage.blob import BlobStore, LocalDirectoryBlobStore, ReadOnlyBlobStore
-from streakcore.storage.s3_blob import S3BlobStore
+from streakcore.ports import BlobStore
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
+from streakcore.storage.blob_readonly import ReadOnlyBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
 
 
 @pytest.fixture

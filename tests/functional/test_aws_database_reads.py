@@ -16,13 +16,14 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, REGION, ListSource, S3Traffic, isolate_aws, make_bucket, s3_client
 from helpers import run
-from streakcore.database import Database, parse_db_location
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.errors import ConfigError, StoreNotFound
 from streakcore.ports import Deadline
-from streakcore.storage.blob import ReadOnlyBlobStore
-from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import sync
+from streakcore.storage.blob_readonly import ReadOnlyBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
+from streakcore.storage.duckdb import DuckDBFiles
+from streakcore.usecases.database import Database, parse_db_location
+from streakcore.usecases.sync import sync
 
 HOME = ZoneInfo("America/New_York")
 RULE = StreakRule()
@@ -40,7 +41,12 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def synced(aws: None, tmp_path: Path) -> None:
-    writer = Database(S3BlobStore(s3_client(), BUCKET, "", tmp_path / "w"), "runs.duckdb", tmp_path)
+    writer = Database(
+        S3BlobStore(s3_client(), BUCKET, "", tmp_path / "w"),
+        "runs.duckdb",
+        tmp_path,
+        stores=DuckDBFiles(),
+    )
     writer.sync(
         lambda store: sync(
             ListSource(RUNS), store, deadline=Deadline(60), clock=lambda: datetime.now(UTC)
@@ -51,7 +57,7 @@ def synced(aws: None, tmp_path: Path) -> None:
 
 def _reader(tmp_path: Path, traffic: S3Traffic) -> Database:
     blobs = ReadOnlyBlobStore(S3BlobStore(s3_client(traffic), BUCKET, "", tmp_path / "reader"))
-    return Database(blobs, "runs.duckdb", tmp_path / "reader-work")
+    return Database(blobs, "runs.duckdb", tmp_path / "reader-work", stores=DuckDBFiles())
 
 
 @pytest.mark.usefixtures("synced")

@@ -27,16 +27,17 @@ from fixtures.aws import (
     versions_of,
 )
 from helpers import run
-from streakcore.database import Database
 from streakcore.domain.models import Activity
 from streakcore.domain.rules import StreakRule
 from streakcore.errors import BlobStoreError, StoreConflict
-from streakcore.materialised_stats import HealthStatus
-from streakcore.ports import ActivitySource, Deadline
-from streakcore.storage.blob import Blob, BlobStore, LocalCopy, LocalDirectoryBlobStore
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import SyncReport, sync
+from streakcore.ports import ActivitySource, Blob, BlobStore, Deadline, LocalCopy, RunStore
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
+from streakcore.storage.duckdb import DuckDBFiles
+from streakcore.storage.duckdb.store import DuckDBRunStore
+from streakcore.usecases.database import Database, Published
+from streakcore.usecases.documents import HealthStatus
+from streakcore.usecases.sync import SyncReport, sync
 
 RULE = StreakRule()
 WRITERS = 4
@@ -66,7 +67,12 @@ def _step(source: ActivitySource) -> Callable[[RunStore], SyncReport]:
 def _container(root: Path, blobs: BlobStore | None = None) -> Database:
     """A database as one Lambda container sees it: its own client, cache and /tmp."""
     store = blobs or S3BlobStore(s3_client(), BUCKET, "", root / "cache")
-    return Database(store, "runs.duckdb", root / "work", sleep=lambda _: None)
+    return Database(store, "runs.duckdb", root / "work", sleep=lambda _: None, stores=DuckDBFiles())
+
+
+def _published(database: Database) -> Published:
+    assert database.last_published is not None, "the sync uploaded a version"
+    return database.last_published
 
 
 def _stored_ids(tmp_path: Path) -> set[str]:
@@ -74,7 +80,7 @@ def _stored_ids(tmp_path: Path) -> set[str]:
     path = tmp_path / f"check-{threading.get_ident()}-{datetime.now().timestamp()}.duckdb"
     path.write_bytes(s3_object_bytes("runs.duckdb"))
     try:
-        with RunStore.open(path, read_only=True) as store:
+        with DuckDBRunStore.open(path, read_only=True) as store:
             return store.live_ids()
     finally:
         path.unlink()
@@ -113,9 +119,8 @@ def test_four_concurrent_syncs_keep_every_run_of_every_sync(tmp_path: Path) -> N
             assert _stored_ids(tmp_path) == expected, f"runs lost in trial {trial}"
             # and the race really happened: all but one writer had to start again
             assert sum(o.attempts for o in outcomes) >= 2 * WRITERS - 1
-            assert sorted(o.generation for o in outcomes) == sorted(
-                {o.generation for o in outcomes}
-            )
+            generations = [_published(c).generation for c in containers]
+            assert sorted(generations) == sorted(set(generations))
 
 
 def test_four_concurrent_syncs_into_a_local_directory_keep_every_run(tmp_path: Path) -> None:
@@ -128,6 +133,7 @@ def test_four_concurrent_syncs_into_a_local_directory_keep_every_run(tmp_path: P
             "runs.duckdb",
             tmp_path / f"work{w}",
             sleep=lambda _: None,
+            stores=DuckDBFiles(),
         )
         for w in range(WRITERS)
     ]
@@ -145,7 +151,7 @@ def test_four_concurrent_syncs_into_a_local_directory_keep_every_run(tmp_path: P
         attempts = sum(f.result().attempts for f in futures)
 
     # then none of their runs is lost
-    with RunStore.open(data / "runs.duckdb", read_only=True) as store:
+    with DuckDBRunStore.open(data / "runs.duckdb", read_only=True) as store:
         assert store.live_ids() == {f"w{w}-{i}" for w in range(WRITERS) for i in range(4)}
     assert attempts >= 2 * WRITERS - 1
 
@@ -154,10 +160,11 @@ def test_four_concurrent_syncs_into_a_local_directory_keep_every_run(tmp_path: P
 def test_stats_file_ends_at_the_latest_database_after_a_race(tmp_path: Path) -> None:
     # given four syncs racing as above
     barrier = threading.Barrier(WRITERS, timeout=30)
+    containers = [_container(tmp_path / f"c{w}") for w in range(WRITERS)]
     with atomic_moto_puts(), ThreadPoolExecutor(WRITERS) as pool:
-        outcomes = list(
+        list(
             pool.map(
-                lambda w: _container(tmp_path / f"c{w}").sync(
+                lambda w: containers[w].sync(
                     _step(
                         ListSource(
                             _runs(f"w{w}", date(2024, 3, 1), 3), before_first_search=barrier.wait
@@ -174,7 +181,7 @@ def test_stats_file_ends_at_the_latest_database_after_a_race(tmp_path: Path) -> 
     stats_file = reader.stats_file()
 
     # then it describes the last database written, with every run in it
-    last = max(outcomes, key=lambda o: o.generation)
+    last = max((_published(c) for c in containers), key=lambda p: p.generation)
     assert stats_file is not None
     assert stats_file.generation == last.generation
     assert stats_file.db_etag == last.db_etag
@@ -195,7 +202,7 @@ def test_a_first_sync_into_an_empty_bucket_writes_the_database_and_its_companion
     outcome = database.sync(_step(ListSource(_runs("a", date(2024, 5, 1), 3))), snapshot_rule=RULE)
 
     # then the database and its stats, sync-state and health documents are there
-    assert outcome.report.status == "success"
+    assert outcome.status == "success"
     assert outcome.attempts == 1
     assert _stored_ids(tmp_path) == {"a-0", "a-1", "a-2"}
     stats_file = database.stats_file()
@@ -310,7 +317,7 @@ def test_a_crash_at_any_step_leaves_the_old_or_the_new_database_and_the_next_syn
     # and the next sync completes with every run, and the stats document catches up
     retry = _container(tmp_path / "retry")
     outcome = retry.sync(_step(ListSource(new_runs)), snapshot_rule=RULE)
-    assert outcome.report.status == "success"
+    assert outcome.status == "success"
     assert _stored_ids(tmp_path) == new_ids
     stats_file = retry.stats_file()
     assert stats_file is not None
@@ -380,6 +387,7 @@ def test_a_writer_that_keeps_losing_gives_up_with_a_conflict_after_its_attempts(
         tmp_path / "work",
         max_attempts=3,
         sleep=lambda _: None,
+        stores=DuckDBFiles(),
     )
 
     # when / then
@@ -397,7 +405,7 @@ def test_the_sync_downloads_nothing_when_this_container_wrote_the_latest_version
     # given a container that wrote the current database
     traffic = S3Traffic()
     blobs = S3BlobStore(s3_client(traffic), BUCKET, "", tmp_path / "cache")
-    database = Database(blobs, "runs.duckdb", tmp_path / "work")
+    database = Database(blobs, "runs.duckdb", tmp_path / "work", stores=DuckDBFiles())
     database.sync(_step(ListSource(_runs("a", date(2024, 1, 1), 2))), snapshot_rule=RULE)
     traffic.reset()
 
@@ -422,11 +430,13 @@ def test_a_sync_after_restoring_an_older_version_publishes_fresh_stats(tmp_path:
     assert published is not None
 
     # when the next sync runs on the restored database
-    outcome = database.sync(_step(ListSource(_runs("d", date(2024, 8, 1), 1))), snapshot_rule=RULE)
+    database.sync(_step(ListSource(_runs("d", date(2024, 8, 1), 1))), snapshot_rule=RULE)
 
     # then the stats document describes the restored database plus the new run, not the old one
     stats_file = database.stats_file()
+    state = database.sync_state()
     assert stats_file is not None
-    assert outcome.generation > published.generation
-    assert stats_file.generation == outcome.generation
+    assert state is not None
+    assert state.generation > published.generation
+    assert stats_file.generation == state.generation
     assert stats_file.snapshot.totals.runs == 3

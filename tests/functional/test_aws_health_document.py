@@ -13,9 +13,14 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, ListSource, isolate_aws, make_bucket, s3_client
 from helpers import run
-from streakcore.database import Database
 from streakcore.domain.rules import StreakRule
-from streakcore.materialised_stats import (
+from streakcore.ports import BlobStore, Deadline
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
+from streakcore.storage.blob_s3 import S3BlobStore
+from streakcore.storage.duckdb import DuckDBFiles
+from streakcore.storage.duckdb.store import DuckDBRunStore
+from streakcore.usecases.database import Database
+from streakcore.usecases.documents import (
     Companion,
     HealthFile,
     HealthReason,
@@ -24,11 +29,7 @@ from streakcore.materialised_stats import (
     judge_health,
     record_health,
 )
-from streakcore.ports import Deadline
-from streakcore.storage.blob import BlobStore, LocalDirectoryBlobStore
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.storage.s3_blob import S3BlobStore
-from streakcore.sync import SyncReport, sync
+from streakcore.usecases.sync import SyncReport, sync
 
 RULE = StreakRule()
 DB_KEY = "runs.duckdb"
@@ -160,7 +161,7 @@ def test_a_database_sync_replaces_health_frozen_by_a_clock_running_ahead(
     store = LocalDirectoryBlobStore(tmp_path / "store", tmp_path / "cache")
     tomorrow = LATER + timedelta(days=1)
     record_health(store, DB_KEY, at=tomorrow, now=tomorrow, failure="SyncFailed", last_sync=None)
-    database = Database(store, DB_KEY, tmp_path / "work", clock=lambda: LATER)
+    database = Database(store, DB_KEY, tmp_path / "work", clock=lambda: LATER, stores=DuckDBFiles())
     source = ListSource([run(date(2026, 11, 25), 2.0, activity_id="a-1")])
 
     # when a sync on a correct clock succeeds
@@ -204,14 +205,18 @@ def test_a_slow_failed_sync_finishing_after_a_newer_success_leaves_health_health
     # given two syncs of one database: the slow one starts first and fails, but only
     # after the other, started later, has succeeded
     store = LocalDirectoryBlobStore(tmp_path / "store", tmp_path / "cache")
-    slow = Database(store, "runs.duckdb", tmp_path / "slow", clock=lambda: EARLIER)
-    fast = Database(store, "runs.duckdb", tmp_path / "fast", clock=lambda: LATER)
+    slow = Database(
+        store, "runs.duckdb", tmp_path / "slow", clock=lambda: EARLIER, stores=DuckDBFiles()
+    )
+    fast = Database(
+        store, "runs.duckdb", tmp_path / "fast", clock=lambda: LATER, stores=DuckDBFiles()
+    )
     source = ListSource([run(date(2026, 11, 25), 2.0, activity_id="a-1")])
 
-    def fast_sync(store: RunStore) -> SyncReport:
+    def fast_sync(store: DuckDBRunStore) -> SyncReport:
         return sync(source, store, deadline=Deadline(60), clock=lambda: LATER)
 
-    def slow_step(_: RunStore) -> SyncReport:
+    def slow_step(_: DuckDBRunStore) -> SyncReport:
         fast.sync(fast_sync, snapshot_rule=RULE)
         raise TimeoutError("SmashRun stopped answering")
 

@@ -19,7 +19,7 @@ from moto import mock_aws
 from pydantic import SecretStr
 
 from fixtures.aws import BUCKET, REGION, isolate_aws, make_bucket
-from streak_lambda.composition import Container
+from streakcore.bootstrap import Services
 from streakcore.errors import TokenStoreError
 from streakcore.ports import OAuthTokens
 from streakcore.settings import Settings
@@ -174,7 +174,7 @@ def smashrun() -> Iterator[FakeSmashRun]:
         yield fake
 
 
-def _container(fake: FakeSmashRun, tmp_path: Path, session: Any) -> Container:
+def _container(fake: FakeSmashRun, tmp_path: Path, session: Any) -> Services:
     settings = Settings(
         db=f"s3://{BUCKET}/runs.duckdb",
         timezone="America/New_York",
@@ -186,7 +186,7 @@ def _container(fake: FakeSmashRun, tmp_path: Path, session: Any) -> Container:
         token_secret_id=SECRET_ID,
         requests_per_hour=100_000,
     )
-    return Container(settings, boto_session=session, clock=lambda: NOW)
+    return Services(settings, boto_session=session, clock=lambda: NOW)
 
 
 def _api_requests(fake: FakeSmashRun) -> int:
@@ -215,7 +215,7 @@ def test_rotated_tokens_are_in_secrets_manager_before_any_request_uses_them(
     run = container.sync(budget_s=60)
 
     # then the refresh was saved once, before the first API request, and then used
-    assert run.report.status == "success"
+    assert run.status == "success"
     assert api_requests_when_saved == [0]
     assert _api_requests(smashrun) > 0
     stored = OAuthTokens.from_storage_json(
@@ -250,7 +250,7 @@ def test_when_the_rotation_cannot_be_saved_the_new_token_is_never_used(
 
     # then it failed without sending a single API request with the unsaved token
     assert run.failed
-    assert "could not be saved" in (run.report.error or "")
-    assert "old-refresh" not in (run.report.error or "")
+    assert "could not be saved" in (run.error or "")
+    assert "old-refresh" not in (run.error or "")
     assert _api_requests(smashrun) == 0
     assert smashrun.count("/oauth2/token") == 1

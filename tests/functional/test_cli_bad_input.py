@@ -12,7 +12,8 @@ import pytest
 
 from cli_outcome import Outcome, streak
 from helpers import daily_runs
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 EVENING = "2026-11-24T20:00:00-05:00"
 ZONE = ["--tz", "America/New_York"]
@@ -22,7 +23,7 @@ DUCKDB_MAGIC = b"DUCK"
 @pytest.fixture
 def db(tmp_path: Path, clean_streak_env: Path) -> Path:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         runs = daily_runs("2026-11-01", 24)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return path
@@ -189,7 +190,7 @@ def test_a_badge_label_may_be_any_drawable_text(db: Path) -> None:
 
 
 def test_the_demos_shortest_history_is_the_synthetic_athletes() -> None:
-    from streakcore.commands.demo import MIN_YEARS
+    from streakcore.entrypoints.cli.commands.demo import MIN_YEARS
     from streakcore.testing.athletes import MIN_YEARS as ATHLETE_MIN_YEARS
 
     assert MIN_YEARS == ATHLETE_MIN_YEARS

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from helpers import TOKYO, daily_runs, run
-from streakcore.cli import main
 from streakcore.domain.streaks import StreakStatus
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
 from streakcore.render.badge_svg import STATUS_COLOURS, streak_message
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 SVG = "{http://www.w3.org/2000/svg}"
 ZONE = ["--tz", "America/New_York"]
@@ -31,7 +32,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     runs.append(run("2026-11-15", 0.5))
     runs.append(run("2026-11-26", 3.0, at="08:00", offset=TOKYO))
     path = tmp_path_factory.mktemp("current") / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return str(path)
 

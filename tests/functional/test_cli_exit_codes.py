@@ -11,8 +11,9 @@ import pytest
 
 from fixtures.other_processes import held_open_for_writing
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 EVENING = "2026-11-24T20:00:00-05:00"
 ZONE = ["--tz", "America/New_York"]
@@ -21,7 +22,7 @@ ZONE = ["--tz", "America/New_York"]
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         runs = daily_runs("2026-11-01", 24)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return path
@@ -107,7 +108,7 @@ def test_check_still_checks_when_the_sync_breaks_unexpectedly(
     def broken(*_: object) -> str:
         raise OSError("cache directory not writable")
 
-    monkeypatch.setattr("streakcore.commands.sync.run_incremental", broken)
+    monkeypatch.setattr("streakcore.entrypoints.cli.commands.sync.run_incremental", broken)
     # when the evening check runs
     code = main(["check", "--db", str(db), "--as-of", EVENING, *ZONE])
     # then it warns and still answers from the stored runs (today counts: exit 0)

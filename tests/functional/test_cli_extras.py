@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from helpers import daily_runs, run
-from streakcore.cli import main
 from streakcore.domain.days import group_days, qualifying_days
 from streakcore.domain.models import Activity
 from streakcore.domain.rules import StreakRule
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -35,7 +36,7 @@ def november_runs() -> list[Activity]:
 
 
 def store_runs(path: Path, runs: list[Activity]) -> Path:
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return path
 
@@ -152,7 +153,7 @@ def test_check_syncs_first_so_a_run_uploaded_this_morning_makes_today_safe(
     assert code == 0
     assert out.startswith("Safe")
     assert "sync" in err
-    with RunStore.open(db, read_only=True) as store:
+    with DuckDBRunStore.open(db, read_only=True) as store:
         assert "99001" in {r.activity_id for r in store.run_facts()}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 
 
 def help_of(command: str, capsys: pytest.CaptureFixture[str]) -> str:

@@ -18,14 +18,12 @@ from typing import Any
 import pytest
 
 from fixtures.aws import live_activity_ids
-from streakcore.cli import main
-from streakcore.commands.auth import token_store_for
-from streakcore.commands.sync import sync_step
-from streakcore.database import Database
+from streakcore.bootstrap import Services
+from streakcore.entrypoints.cli.main import main
 from streakcore.settings import Settings
-from streakcore.storage.blob import LocalDirectoryBlobStore
-from streakcore.sync import SyncReport
+from streakcore.storage.blob_local import LocalDirectoryBlobStore
 from streakcore.testing import FakeSmashRun
+from streakcore.usecases.sync import SyncReport
 
 DB_NAME = "runs.duckdb"
 
@@ -98,9 +96,7 @@ def gateway_sync(data_dir: Path, cache_dir: Path) -> SyncReport:
     """What the local gateway does for POST /sync: a Database on the same directory, synced
     from the same SmashRun account, with its own cache."""
     settings = Settings(db=str(data_dir / DB_NAME), cache_dir=cache_dir)
-    database = Database(LocalDirectoryBlobStore(data_dir, cache_dir), DB_NAME, cache_dir / "work")
-    with sync_step(settings, token_store=token_store_for(settings), budget_s=60.0) as step:
-        return database.sync(step, snapshot_rule=settings.streak_rule).report
+    return Services(settings).sync(budget_s=60.0, credentials_first=False)
 
 
 def sync_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any]]:

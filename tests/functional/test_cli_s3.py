@@ -17,8 +17,9 @@ from moto import mock_aws
 import streakcore
 from fixtures.aws import BUCKET, REGION, S3Traffic, isolate_aws, live_activity_ids, make_bucket
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 
 DB_KEY = "runs.duckdb"
@@ -102,7 +103,7 @@ def download(tmp_path: Path, name: str = "downloaded.duckdb") -> Path:
 def add_runs(path: Path) -> set[str]:
     """24 daily 3-mile runs to 2026-11-24 written into the file; returns their ids."""
     runs = daily_runs("2026-11-01", 24)
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     return {a.activity_id for a in runs}
 
@@ -189,7 +190,7 @@ def test_a_sync_that_loses_the_race_runs_again_on_the_winners_version(
     assert main(["sync", "--db", S3_DB]) == 0
     capsys.readouterr()
     theirs = download(tmp_path, "theirs.duckdb")
-    with RunStore.open(theirs) as store:
+    with DuckDBRunStore.open(theirs) as store:
         store.set_state("written_by", "the other writer")
     raced: list[bool] = []
 
@@ -208,7 +209,7 @@ def test_a_sync_that_loses_the_race_runs_again_on_the_winners_version(
     assert body["attempts"] == 2
     assert counted.count("PutObject", DB_KEY, status=412) == 1
     assert len(versions_of(DB_KEY)) == 3
-    with RunStore.open(download(tmp_path), read_only=True) as store:
+    with DuckDBRunStore.open(download(tmp_path), read_only=True) as store:
         assert store.get_state("written_by") == "the other writer"
         assert store.live_ids() == uploaded_ids(athlete)
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from helpers import daily_runs, mile_splits
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 CONTRACT_KEYS = {
     "as_of", "timezone", "rule", "current_streak", "longest_streak", "totals", "fastest_mile",
@@ -21,7 +22,7 @@ CONTRACT_KEYS = {
 def db_path(tmp_path: Path) -> Path:
     runs = daily_runs("2026-11-01", 10, miles=3.2) + daily_runs("2026-11-12", 14, miles=2.0)
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(
             Batch(
                 activities=[
@@ -153,11 +154,20 @@ def test_a_bad_environment_setting_is_reported_as_such(
 
 
 def test_library_warnings_reach_the_terminal_as_one_line(
-    db_path: Path, capsys: pytest.CaptureFixture[str]
+    db_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import logging
 
+    from streakcore.entrypoints.cli.commands import stats as stats_command
+
+    # A library warning logged while the command runs (the terminal's handler is there for
+    # the command's run only: see test_log_handlers).
+    def warn_then_answer(args: object) -> int:
+        logging.getLogger("streakcore.usecases.database").warning(
+            "could not record health.json: boom"
+        )
+        return 0
+
+    monkeypatch.setattr(stats_command, "run_stats", warn_then_answer)
     main(["stats", "--db", str(db_path), "--json"])
-    capsys.readouterr()
-    logging.getLogger("streakcore.database").warning("could not record health.json: boom")
     assert capsys.readouterr().err == "streak: warning: could not record health.json: boom\n"

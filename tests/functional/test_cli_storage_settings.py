@@ -14,8 +14,9 @@ from moto import mock_aws
 
 from fixtures.aws import BUCKET, REGION, isolate_aws, make_bucket
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 S3_DB = f"s3://{BUCKET}/runs.duckdb"
@@ -39,7 +40,7 @@ def s3_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str
     """A streakcore database on (moto's) S3."""
     isolate_aws(monkeypatch)
     seed = tmp_path / "seed.duckdb"
-    with RunStore.open(seed) as store:
+    with DuckDBRunStore.open(seed) as store:
         runs = daily_runs("2026-11-01", 3)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     with mock_aws():

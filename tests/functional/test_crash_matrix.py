@@ -32,8 +32,8 @@ import pytest
 
 from fixtures.aws import BUCKET, REGION, isolate_aws, make_bucket
 from fixtures.other_processes import committed_ids, in_place_writer
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 pytestmark = pytest.mark.slow
@@ -144,7 +144,7 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 def streak_sync(db: str) -> list[str]:
-    return [sys.executable, "-m", "streakcore.cli", "sync", "--db", db, "--json"]
+    return [sys.executable, "-m", "streakcore.entrypoints.cli.main", "sync", "--db", db, "--json"]
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def work_time_s(argv: list[str], first_request: FirstRequest) -> float:
 def stored_ids(path: Path) -> set[str]:
     """The live runs in a database file, read-only (a log beside it is replayed in memory,
     not folded in)."""
-    with RunStore.open(path, read_only=True) as store:
+    with DuckDBRunStore.open(path, read_only=True) as store:
         return store.live_ids()
 
 

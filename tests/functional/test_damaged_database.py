@@ -19,9 +19,10 @@ from moto import mock_aws
 import streakcore
 from fixtures.aws import BUCKET, isolate_aws, make_bucket, s3_object_bytes
 from helpers import daily_runs, mile_splits
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 from streakcore.errors import StoreCorrupt
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 EVENING = "2026-11-24T20:00:00-05:00"
@@ -90,7 +91,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A streakcore database of several blocks: eight years of daily runs with splits."""
     path = tmp_path_factory.mktemp("pristine") / "runs.duckdb"
     runs = daily_runs("2018-11-01", 8 * 365 + 24)
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(
             Batch(
                 activities=[
@@ -181,7 +182,7 @@ def test_a_block_overwritten_is_found_by_the_first_query_that_reads_it(
     overwrite_a_block_of_runs(db)
 
     # when the store opens it and reads the runs
-    with RunStore.open(db, read_only=True) as store, pytest.raises(StoreCorrupt) as refused:
+    with DuckDBRunStore.open(db, read_only=True) as store, pytest.raises(StoreCorrupt) as refused:
         store.run_facts()
 
     # then the read says the file is damaged, in the store's terms

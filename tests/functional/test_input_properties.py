@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from cli_outcome import streak
 from fixtures.aws import event
 from helpers import daily_runs, mile_splits
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 EXAMPLES = int(os.environ.get("EDGE_EXAMPLES", "60"))
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=timezone(timedelta(hours=-5)))
@@ -176,7 +177,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     the test fails if any example changed a byte of it."""
     path = tmp_path_factory.mktemp("edges") / "runs.duckdb"
     runs = daily_runs("2026-11-01", 25, miles=3.1) + daily_runs("2026-10-01", 20, miles=0.8)
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(
             Batch(
                 activities=[
@@ -240,11 +241,12 @@ def test_any_flags_give_an_answer_or_one_error_line_and_exit_2(
 @pytest.fixture(scope="module")
 def stats_handler(environment: Path, database: Path) -> Iterator[Any]:
     """`lambda_handler` in a container over the local database, its clock at NOW."""
-    from streak_lambda.composition import Container, install_container
+    from streak_lambda.composition import install_container
     from streak_lambda.handler import lambda_handler
+    from streakcore.bootstrap import Services
     from streakcore.settings import Settings
 
-    install_container(Container(Settings(), clock=lambda: NOW))
+    install_container(Services(Settings(), clock=lambda: NOW))
     yield lambda_handler
     install_container(None)
 

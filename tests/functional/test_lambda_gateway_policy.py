@@ -10,8 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from fixtures.aws import event
+from streak_lambda.api_gateway import Gateway
 from streak_lambda.api_keys import KeyRing, parse_api_keys
-from streak_lambda.local_gateway import Gateway, local_defaults, use_fake_smashrun
+from streak_lambda.local_gateway import local_settings, powertools_defaults, use_fake_smashrun
 from streak_lambda.proxy_event import proxy_response, rest_proxy_event
 from streak_lambda.usage_plan import RateLimit, UsagePlan, Verdict
 from streakcore.errors import ConfigError
@@ -239,13 +240,20 @@ def test_a_binary_body_travels_base64_encoded_both_ways() -> None:
 
 
 def test_fresh_machine_defaults_put_data_in_the_data_dir_and_keep_what_is_set(
-    tmp_path: Any,
+    tmp_path: Any, clean_streak_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    defaults = local_defaults({"STREAK_DB": "s3://mine/runs.duckdb"}, tmp_path / "data")
+    monkeypatch.delenv("STREAK_CACHE_DIR")
+    monkeypatch.setenv("STREAK_DB", "s3://mine/runs.duckdb")
+    environ = {"STREAK_DB": "s3://mine/runs.duckdb"}
 
-    assert "STREAK_DB" not in defaults
-    assert defaults["STREAK_CACHE_DIR"] == str(tmp_path / "data" / "cache")
-    assert defaults["POWERTOOLS_METRICS_DISABLED"] == "true"
+    settings = local_settings(environ, tmp_path / "data")
+
+    assert settings.db == "s3://mine/runs.duckdb"
+    assert settings.cache_dir == tmp_path / "data" / "cache"
+    assert powertools_defaults(environ)["POWERTOOLS_METRICS_DISABLED"] == "true"
+    assert "POWERTOOLS_METRICS_DISABLED" not in powertools_defaults(
+        {"POWERTOOLS_METRICS_DISABLED": "false"}
+    )
 
 
 @pytest.mark.parametrize(

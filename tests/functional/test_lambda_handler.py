@@ -22,13 +22,15 @@ from pydantic import SecretStr
 
 from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket
 from streak_lambda import handler as handler_module
-from streak_lambda.composition import Container, SyncRun, install_container
+from streak_lambda.composition import install_container
 from streak_lambda.handler import lambda_handler
 from streak_lambda.handler import logger as handler_logger
 from streak_lambda.proxy_event import LocalLambdaContext
+from streakcore.bootstrap import Services
 from streakcore.errors import ConfigError, StreakError
 from streakcore.settings import Settings
 from streakcore.testing import FakeSmashRun, recent_athlete
+from streakcore.usecases.sync import SyncReport
 
 # The handler silences this in Lambda; pytest resets warning filters for each test.
 pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
@@ -53,14 +55,14 @@ class World:
         now: datetime = NOW,
         session: Any = None,
         **overrides: Any,
-    ) -> Container:
+    ) -> Services:
         """A fresh Lambda container (cold: its own /tmp cache) on `bucket`."""
         settings = Settings(
             db=f"s3://{bucket}/runs.duckdb",
             cache_dir=self.tmp / f"cache-{bucket}-{id(overrides)}-{now.timestamp()}",
             **overrides,
         )
-        built = Container(settings, boto_session=session, clock=lambda: now)
+        built = Services(settings, boto_session=session, clock=lambda: now)
         install_container(built)
         return built
 
@@ -296,14 +298,15 @@ def test_the_failure_metric_carries_the_namespace_and_service_the_alarm_watches(
     assert blob["service"] == handler_module.SERVICE
 
 
-class BudgetRecordingContainer(Container):
+class BudgetRecordingContainer(Services):
     """The real container, noting the budget each sync was given."""
 
     budgets: list[float]
 
-    def sync(self, *, budget_s: float) -> SyncRun:
+    def sync(self, *, budget_s: float | None = None, **kwargs: Any) -> SyncReport:
+        assert budget_s is not None
         self.budgets.append(budget_s)
-        return super().sync(budget_s=budget_s)
+        return super().sync(budget_s=budget_s, **kwargs)
 
 
 def test_the_evening_checks_sync_gets_a_short_budget(world: World) -> None:

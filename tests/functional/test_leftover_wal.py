@@ -25,8 +25,9 @@ from fixtures.other_processes import (
     write_then_die,
 )
 from helpers import daily_runs
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.entrypoints.cli.main import main
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import FakeSmashRun
 
 DB_NAME = "runs.duckdb"
@@ -143,7 +144,7 @@ def test_a_wal_of_an_older_version_of_the_file_is_refused_with_what_to_do(
     wal = wal_of(db)
     alone = db.with_name("alone.duckdb")
     shutil.copyfile(db, alone)  # the file without its log, written to and put back
-    RunStore.open(alone).close()
+    DuckDBRunStore.open(alone).close()
     os.replace(alone, db)
     before = (digest(db), digest(wal))
 
@@ -188,7 +189,7 @@ def test_a_cached_copy_of_an_s3_database_that_something_wrote_to_is_fetched_agai
     # given an s3:// database read once (so cached), then its cached copy written to in place
     isolate_aws(monkeypatch)
     seed = tmp_path / "seed.duckdb"
-    with RunStore.open(seed) as store:
+    with DuckDBRunStore.open(seed) as store:
         runs = daily_runs("2026-11-01", 3)
         store.apply(Batch(activities=[StoredActivity(a, "fp") for a in runs]))
     url = f"s3://{BUCKET}/{DB_NAME}"

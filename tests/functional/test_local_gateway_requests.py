@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from streak_lambda.api_gateway import Gateway
 from streak_lambda.api_keys import KeyRing
-from streak_lambda.local_gateway import Gateway, RunningGateway
+from streak_lambda.gateway_server import RunningGateway
 
 KEY = "gateway-test-key-0123456789"
 

@@ -17,8 +17,9 @@ from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.streaks import find_streaks
 from streakcore.errors import StoreNotFound
-from streakcore.stats_query import LAST_SYNC_KEY
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
+from streakcore.usecases.stats import LAST_SYNC_KEY
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def db_path(tmp_path: Path) -> Path:
         if rng.random() < 0.8
     ]
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.apply(
             Batch(
                 activities=[
@@ -126,7 +127,7 @@ def synced_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     rng = random.Random(5)
     runs = [run(f"2024-03-{1 + i % 28:02d}", rng.choice([0.6, 1.1, 2.5, 6.0])) for i in range(40)]
     path = tmp_path_factory.mktemp("notebook") / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         stored = [
             StoredActivity(a, "fp", None, mile_splits(a, [470.0] * int(a.distance_m // 1609.344)))
             for a in runs

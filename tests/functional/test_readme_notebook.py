@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from readme import readme_blocks
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 
 
 @pytest.fixture

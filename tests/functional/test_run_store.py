@@ -16,8 +16,9 @@ from streakcore.domain.records import mile_times
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import compute_stats
 from streakcore.errors import StoreCorrupt, StoreError, StoreNotFound, StoreTooNew
-from streakcore.storage.duckdb_store import Batch, QuarantinedPayload, RunStore, StoredActivity
-from streakcore.storage.migrations import LATEST_VERSION
+from streakcore.ports import Batch, RejectedPayload, StoredActivity
+from streakcore.storage.duckdb.migrations import LATEST_VERSION
+from streakcore.storage.duckdb.store import DuckDBRunStore
 
 HOME = ZoneInfo("America/New_York")
 
@@ -40,15 +41,15 @@ def digest(path: Path) -> str:
 
 def test_a_new_file_gets_every_migration_and_reopening_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "runs.duckdb"
-    RunStore.open(path).close()
-    with RunStore.open(path) as store:
+    DuckDBRunStore.open(path).close()
+    with DuckDBRunStore.open(path) as store:
         versions = store.connection.execute("SELECT version FROM schema_version").fetchall()
     assert versions == [(LATEST_VERSION,)]
 
 
 def test_opening_a_missing_file_read_only_says_how_to_create_one(tmp_path: Path) -> None:
     with pytest.raises(StoreNotFound, match="streak sync"):
-        RunStore.open(tmp_path / "absent.duckdb", read_only=True)
+        DuckDBRunStore.open(tmp_path / "absent.duckdb", read_only=True)
     assert not (tmp_path / "absent.duckdb").exists()
 
 
@@ -58,7 +59,7 @@ def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     before = digest(path)
     for read_only in (True, False):
         with pytest.raises(StoreCorrupt, match="left untouched"):
-            RunStore.open(path, read_only=read_only)
+            DuckDBRunStore.open(path, read_only=read_only)
     assert digest(path) == before
 
 
@@ -69,23 +70,23 @@ def test_a_foreign_duckdb_file_is_refused_and_left_untouched(tmp_path: Path) -> 
     con.close()
     before = digest(path)
     with pytest.raises(StoreCorrupt, match="not a streakcore database"):
-        RunStore.open(path)
+        DuckDBRunStore.open(path)
     assert digest(path) == before
 
 
 def test_a_newer_schema_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path) as store:
+    with DuckDBRunStore.open(path) as store:
         store.connection.execute("INSERT INTO schema_version VALUES (999, now())")
     before = digest(path)
     with pytest.raises(StoreTooNew, match="Upgrade streakcore"):
-        RunStore.open(path)
+        DuckDBRunStore.open(path)
     assert digest(path) == before
 
 
 def test_upserts_are_idempotent_and_an_edit_replaces_the_row(tmp_path: Path) -> None:
     runs = daily_runs("2024-01-01", 20)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored(runs)))
         store.apply(Batch(activities=stored(runs)))
         assert store.count("activities") == 20
@@ -100,7 +101,7 @@ def test_upserts_are_idempotent_and_an_edit_replaces_the_row(tmp_path: Path) -> 
 
 def test_splits_none_keeps_the_stored_splits(tmp_path: Path) -> None:
     a = run("2024-01-01", 3.1)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored([a])))
         store.apply(Batch(activities=stored([a], with_splits=False)))
         assert len(store.splits()) == 4
@@ -108,7 +109,7 @@ def test_splits_none_keeps_the_stored_splits(tmp_path: Path) -> None:
 
 def test_a_deleted_run_leaves_every_stat_but_stays_on_file(tmp_path: Path) -> None:
     runs = daily_runs("2024-01-01", 5)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored(runs)))
         store.apply(Batch(deleted_ids=[runs[2].activity_id]))
         live = store.activities()
@@ -126,10 +127,10 @@ def test_a_deleted_run_leaves_every_stat_but_stays_on_file(tmp_path: Path) -> No
 
 def test_a_failed_batch_leaves_the_database_as_it_was(tmp_path: Path) -> None:
     runs = daily_runs("2024-01-01", 3)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored(runs[:1]), state={"watermark": 1}))
         bad = Batch(activities=stored(runs[1:]), state={"watermark": 2})
-        bad.quarantined.append(QuarantinedPayload("search", "boom", None))  # type: ignore[arg-type]
+        bad.quarantined.append(RejectedPayload("search", "boom", None))  # type: ignore[arg-type]
         with pytest.raises(StoreError):
             store.apply(bad)
         assert store.count("activities") == 1
@@ -137,11 +138,11 @@ def test_a_failed_batch_leaves_the_database_as_it_was(tmp_path: Path) -> None:
 
 
 def test_quarantined_payloads_are_kept_with_their_reason(tmp_path: Path) -> None:
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(
             Batch(
                 quarantined=[
-                    QuarantinedPayload("search", "distance missing", '{"activityId": 7}', "7")
+                    RejectedPayload("search", "distance missing", '{"activityId": 7}', "7")
                 ]
             )
         )
@@ -154,7 +155,7 @@ def test_ten_thousand_runs_and_a_hundred_thousand_splits_load_in_one_batch(tmp_p
     batch = Batch(
         activities=[StoredActivity(a, "fp", None, mile_splits(a, [480.0] * 9)) for a in runs]
     )
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(batch)
         assert store.count("activities") == 10_000
         assert store.count("splits") == 100_000
@@ -170,7 +171,7 @@ def test_mile_times_in_sql_equal_the_domain_maths(tmp_path: Path) -> None:
             a, [rng.uniform(300, 700) for _ in range(int(a.distance_m // 1609.344))]
         )
     ]
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(
             Batch(
                 activities=[
@@ -203,7 +204,7 @@ def test_activities_round_trip_with_their_offsets(tmp_path: Path) -> None:
     from helpers import TOKYO
 
     runs = [run("2024-03-10", 3, at="23:52", offset=TOKYO), *daily_runs("2024-03-09", 2)]
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored(runs)))
         back = {a.activity_id: a for a in store.activities()}
     for a in runs:
@@ -214,13 +215,16 @@ def test_activities_round_trip_with_their_offsets(tmp_path: Path) -> None:
 
 def test_a_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "runs.duckdb"
-    with RunStore.open(path):
+    with DuckDBRunStore.open(path):
         # DuckDB locks the file per process; a second connection in-process is refused
         # only across processes, so check via a subprocess.
         import subprocess
         import sys
 
-        probe = f"from streakcore.storage.duckdb_store import RunStore;RunStore.open({str(path)!r})"
+        probe = (
+            "from streakcore.storage.duckdb.store import DuckDBRunStore;"
+            f"DuckDBRunStore.open({str(path)!r})"
+        )
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode != 0
     assert "in use by another process" in out.stderr
@@ -231,7 +235,7 @@ def test_stored_payloads_are_read_back_by_id_and_runs_without_one_are_left_out(
 ) -> None:
     # given: runs stored with a payload, one without, and one of them deleted since
     with_payload, without_payload, deleted, unasked = daily_runs("2024-01-01", 4)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(
             Batch(
                 activities=[
@@ -254,9 +258,24 @@ def test_stored_payloads_are_read_back_by_id_and_runs_without_one_are_left_out(
 
 def test_activities_can_be_read_for_a_few_ids(tmp_path: Path) -> None:
     runs = daily_runs("2024-01-01", 6)
-    with RunStore.open(tmp_path / "runs.duckdb") as store:
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
         store.apply(Batch(activities=stored(runs)))
         store.apply(Batch(deleted_ids=[runs[1].activity_id]))
         wanted = {runs[1].activity_id, runs[4].activity_id, "no-such-run"}
         assert [a.activity_id for a in store.activities(ids=wanted)] == [runs[4].activity_id]
         assert store.activities(ids=[]) == []
+
+
+def test_single_row_reads_leave_no_result_open_on_the_shared_connection(tmp_path: Path) -> None:
+    # given a relation built on the store's own connection
+    with DuckDBRunStore.open(tmp_path / "runs.duckdb") as store:
+        runs = daily_runs("2026-01-01", 3)
+        store.apply(Batch(activities=[StoredActivity(a, "f") for a in runs], state={"k": 1}))
+        relation = store.runs_relation()
+        # when the store reads single rows on that connection
+        assert store.get_state("k") == 1
+        assert store.latest_start() is not None
+        assert store.count("runs") == 3
+        assert store.mile_times(best=True) == []
+        # then the relation still runs (DuckDB 2 refuses one beside an unfinished result)
+        assert len(relation.fetchall()) == 3

@@ -12,8 +12,9 @@ import pytest
 from helpers import TOKYO, mile_splits, run
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import build_snapshot, default_rules
-from streakcore.stats_query import snapshot_for
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
+from streakcore.ports import Batch, StoredActivity
+from streakcore.storage.duckdb.store import DuckDBRunStore
+from streakcore.usecases.stats import snapshot_for
 
 
 def rounded(value: Any) -> Any:
@@ -28,7 +29,7 @@ def rounded(value: Any) -> Any:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> RunStore:
+def store(tmp_path: Path) -> DuckDBRunStore:
     rng = random.Random(5)
     runs = []
     for i in range(400):
@@ -45,7 +46,7 @@ def store(tmp_path: Path) -> RunStore:
                 **kwargs,
             )
         )  # type: ignore[arg-type]
-    s = RunStore.open(tmp_path / "runs.duckdb")
+    s = DuckDBRunStore.open(tmp_path / "runs.duckdb")
     s.apply(
         Batch(
             activities=[
@@ -66,7 +67,9 @@ def store(tmp_path: Path) -> RunStore:
 
 
 @pytest.mark.parametrize("min_distance_m", [1609.344, 5000.0])
-def test_the_sql_snapshot_equals_the_pure_snapshot(store: RunStore, min_distance_m: float) -> None:
+def test_the_sql_snapshot_equals_the_pure_snapshot(
+    store: DuckDBRunStore, min_distance_m: float
+) -> None:
     rules = default_rules(StreakRule(name=RuleName.STRICT, min_distance_m=min_distance_m))
     fast = snapshot_for(store, rules)
     pure = build_snapshot(store.activities(), store.mile_times(), rules)
@@ -75,7 +78,7 @@ def test_the_sql_snapshot_equals_the_pure_snapshot(store: RunStore, min_distance
     assert fast.fastest_mile is not None
 
 
-def test_the_sql_snapshot_as_of_the_past_equals_the_pure_one(store: RunStore) -> None:
+def test_the_sql_snapshot_as_of_the_past_equals_the_pure_one(store: DuckDBRunStore) -> None:
     activities = store.activities()
     until = activities[len(activities) // 2].start_local + timedelta(minutes=1)
     rules = [StreakRule()]

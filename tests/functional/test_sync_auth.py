@@ -19,10 +19,12 @@ from streakcore.errors import SmashRunAuthError, TokenStoreError
 from streakcore.ports import OAuthTokens
 from streakcore.settings import Settings
 from streakcore.smashrun.http import StaticToken
-from streakcore.smashrun.oauth import OAuthClient, credentials_for, run_code_flow
+from streakcore.smashrun.oauth_flow import run_code_flow
+from streakcore.smashrun.token_endpoint import OAuthClient
+from streakcore.smashrun.token_refresh import credentials_for
 from streakcore.storage.token_file import FileTokenStore
-from streakcore.sync import SyncStatus
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 OLD_ACCESS = "old-access-token"
@@ -194,7 +196,7 @@ def test_a_refresh_smashrun_refuses_at_half_life_does_not_stop_the_sync(
     FileTokenStore(settings.token_file).save(tokens_past_half_life(refresh="revoked-refresh"))
     provider = credentials_for(settings, FileTokenStore(settings.token_file), clock=lambda: NOW)
     # when a sync runs
-    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.oauth"):
+    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.token_refresh"):
         report = oauth_rig.sync(tokens=provider)
     # then it synced everything with the still-valid access token, asking for a refresh once
     assert report.status is SyncStatus.SUCCESS

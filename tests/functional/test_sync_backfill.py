@@ -14,8 +14,8 @@ from streakcore.domain.units import METRES_PER_KM
 from streakcore.ports import ActivitySource, SearchPage, SplitsResult
 from streakcore.smashrun import http as smashrun_http
 from streakcore.smashrun.budget import RequestBudget
-from streakcore.sync import SyncStatus
 from streakcore.testing import Athlete, demo_athlete, recent_athlete
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -11,8 +11,9 @@ import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig
 from streakcore.ports import ActivitySource, SearchPage, SplitsResult
-from streakcore.sync import CHECKPOINT_KEY, SyncStatus
 from streakcore.testing import UNKNOWN_ENUM_VALUE, Athlete, recent_athlete
+from streakcore.usecases.sync import SyncStatus
+from streakcore.usecases.sync.base import CHECKPOINT_KEY
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

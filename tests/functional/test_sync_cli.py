@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from fixtures.smashrun_sync import request_floor
-from streakcore.cli import main
-from streakcore.storage.duckdb_store import RunStore
+from streakcore.entrypoints.cli.main import main
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 from streakcore.testing.rate_limit import RateLimit
 
@@ -58,7 +58,7 @@ def test_sync_json_reports_the_backfill_then_an_idle_resync(
     )  # fmt: skip
     assert first["requests"] == request_floor(uploaded(athlete))
     assert (second["status"], second["runs_synced"], second["splits_stored"]) == ("success", 0, 0)
-    with RunStore.open(db, read_only=True) as store:
+    with DuckDBRunStore.open(db, read_only=True) as store:
         assert len(store.live_ids()) == uploaded(athlete)
 
 
@@ -130,7 +130,7 @@ def test_demo_syncs_a_synthetic_athlete_over_http_and_prints_the_stats(
     # then it printed the stats and what the sync cost
     assert "Current streak" in out
     assert "Fastest mile" in out
-    with RunStore.open(demo_dir / "runs.duckdb", read_only=True) as store:
+    with DuckDBRunStore.open(demo_dir / "runs.duckdb", read_only=True) as store:
         runs = len(store.live_ids())
         assert store.count("splits") > 0
     floor = request_floor(runs)
@@ -199,5 +199,5 @@ def test_a_token_refused_halfway_keeps_the_progress_and_still_exits_2(
     assert report["error_kind"] == "auth"
     assert report["runs_synced"] > 0
     assert "run `streak auth`" in captured.err.lower()
-    with RunStore.open(db, read_only=True) as store:
+    with DuckDBRunStore.open(db, read_only=True) as store:
         assert len(store.live_ids()) == report["runs_synced"]

@@ -12,12 +12,13 @@ import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig, table
 from streakcore.errors import SmashRunUnavailable, StoreError
-from streakcore.ports import Deadline
+from streakcore.ports import Batch, Deadline, StoredActivity
 from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.http import RetryPolicy, StaticToken, build_http
-from streakcore.storage.duckdb_store import Batch, RunStore, StoredActivity
-from streakcore.sync import CHECKPOINT_KEY, SyncStatus
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
+from streakcore.usecases.sync import SyncStatus
+from streakcore.usecases.sync.base import CHECKPOINT_KEY
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SEARCH = "/my/activities/search"
@@ -131,7 +132,7 @@ def test_splits_that_fail_validation_are_quarantined_and_the_run_kept(athlete: A
         assert "backwards" in row["reason"]
 
 
-class FailingStore(RunStore):
+class FailingStore(DuckDBRunStore):
     """A store whose disk gives out in the middle of one batch's splits."""
 
     fail_on_batch = 0

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from fixtures.smashrun_sync import SyncRig, rig
-from streakcore.sync import SyncStatus
 from streakcore.testing import Athlete, FakeSmashRun, RateLimit, recent_athlete
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOUR_S = 3600.0

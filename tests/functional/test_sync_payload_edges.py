@@ -16,10 +16,10 @@ from fixtures.openapi import schema_errors
 from fixtures.scripted_smashrun import Scripted
 from fixtures.smashrun_sync import rig
 from streakcore.domain.rules import StreakRule
-from streakcore.stats_query import stats_from_store
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus
+from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.stats import stats_from_store
+from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOME = ZoneInfo("America/New_York")
@@ -36,7 +36,7 @@ def _payload(athlete: Athlete, **change: Any) -> dict[str, Any]:
     return {**payload, **change}
 
 
-def _stats_body(store: RunStore) -> dict[str, Any]:
+def _stats_body(store: DuckDBRunStore) -> dict[str, Any]:
     body = stats_from_store(store, rule=StreakRule(), as_of=NOW, tz=HOME)
     dumped: dict[str, Any] = json.loads(body.model_dump_json())
     return dumped
@@ -96,7 +96,7 @@ def test_an_id_twice_on_one_page_is_stored_and_counted_once_and_the_later_copy_w
     smashrun = Scripted(
         items=[_item(7, notes="first copy"), _item(8), _item(7, notes="second copy")]
     )
-    with RunStore.open(":memory:") as store:
+    with DuckDBRunStore.open(":memory:") as store:
         # when a sync takes the page in
         report = smashrun.sync(store, clock=lambda: NOW)
         # then each run is stored and counted once, with the copy read last
@@ -113,7 +113,7 @@ def test_the_same_broken_payload_twice_on_one_page_is_quarantined_once() -> None
     # given a page that lists one unreadable run twice
     broken = _item(9, distance="far")
     smashrun = Scripted(items=[broken, _item(8), broken])
-    with RunStore.open(":memory:") as store:
+    with DuckDBRunStore.open(":memory:") as store:
         # when a sync takes the page in
         report = smashrun.sync(store, clock=lambda: NOW)
         # then it is quarantined once, and the sweep does not fetch it again

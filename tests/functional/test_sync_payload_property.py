@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from fixtures.openapi import schema_errors
 from fixtures.scripted_smashrun import Scripted
 from streakcore.domain.rules import StreakRule
-from streakcore.stats_query import stats_from_store
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncReport, SyncStatus
-from streakcore.sync_plan import MAX_SPLIT_ATTEMPTS
+from streakcore.storage.duckdb.store import DuckDBRunStore
+from streakcore.usecases.stats import stats_from_store
+from streakcore.usecases.sync import SyncReport, SyncStatus
+from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 HOME = ZoneInfo("America/New_York")
@@ -146,7 +146,7 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def _assert_nothing_dropped(smashrun: Scripted, store: RunStore) -> None:
+def _assert_nothing_dropped(smashrun: Scripted, store: DuckDBRunStore) -> None:
     live = store.live_ids()
     quarantined = store.quarantined()
     quarantined_ids = {row["activity_id"] for row in quarantined}
@@ -165,7 +165,7 @@ def _assert_valid_report(report: SyncReport) -> None:
     assert schema_errors("SyncReport", body) == []
 
 
-def _assert_valid_stats(store: RunStore) -> None:
+def _assert_valid_stats(store: DuckDBRunStore) -> None:
     stats = stats_from_store(store, rule=StreakRule(), as_of=NOW, tz=HOME)
     body = json.loads(stats.model_dump_json())
     json.dumps(body, allow_nan=False)  # every number finite
@@ -201,7 +201,7 @@ def _run(activity_id: int, **change: Any) -> dict[str, Any]:
 def test_whatever_smashrun_sends_no_run_is_dropped_and_the_report_and_stats_stay_valid(
     smashrun: Scripted,
 ) -> None:
-    with RunStore.open(":memory:") as store:
+    with DuckDBRunStore.open(":memory:") as store:
         for _ in range(MAX_SPLIT_ATTEMPTS + 1):
             report = smashrun.sync(store, clock=lambda: NOW)
             _assert_valid_report(report)

@@ -19,10 +19,10 @@ from streakcore.errors import (
     SmashRunRateLimited,
     SmashRunUnavailable,
 )
-from streakcore.sync import SyncStatus
-from streakcore.sync_plan import MAX_SPLIT_ATTEMPTS, Checkpoint
-from streakcore.sync_splits import may_be_the_runs_own
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.sync import SyncStatus
+from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS, Checkpoint
+from streakcore.usecases.sync.splits import may_be_the_runs_own
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FOREVER = 10_000

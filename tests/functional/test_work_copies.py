@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from streakcore.cli import main
+from streakcore.entrypoints.cli.main import main
 from streakcore.testing import FakeSmashRun
 
 

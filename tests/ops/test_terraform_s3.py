@@ -6,7 +6,7 @@ from typing import Any
 
 from terraform_hcl import block, blocks, expression, load_stack
 
-from streakcore.materialised_stats import companion_keys
+from streakcore.usecases.documents import companion_keys
 
 # Every object the code reads or writes next to the database: IAM must name each one.
 CONTRACT_OBJECTS = ["runs.duckdb", *companion_keys("runs.duckdb")]

@@ -18,15 +18,10 @@ from streakcore.errors import SmashRunAuthError, SmashRunUnavailable, TokenStore
 from streakcore.ports import OAuthTokens
 from streakcore.settings import Settings
 from streakcore.smashrun.http import StaticToken
-from streakcore.smashrun.oauth import (
-    NOT_AUTHORISED,
-    OAuthClient,
-    RefreshingTokens,
-    authorization_url,
-    credentials_for,
-    new_state,
-)
+from streakcore.smashrun.oauth_flow import authorization_url, new_state
 from streakcore.smashrun.schema import MAX_TOKEN_LIFETIME_S
+from streakcore.smashrun.token_endpoint import OAuthClient
+from streakcore.smashrun.token_refresh import NOT_AUTHORISED, RefreshingTokens, credentials_for
 from streakcore.testing.oauth_tokens import OAuthRejection, TokenRegistry
 
 TOKEN_URL = "https://secure.smashrun.test/oauth2/token"
@@ -286,7 +281,7 @@ def test_a_refresh_refused_at_half_life_warns_and_carries_on_with_the_current_to
     store = MemoryTokenStore(stored_tokens())
     tokens = RefreshingTokens(stored_tokens(), store, oauth_client(now), clock=lambda: now)
     # when a token is needed
-    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.oauth"):
+    with caplog.at_level(logging.WARNING, logger="streakcore.smashrun.token_refresh"):
         token = tokens.access_token()
     # then the still-valid one is handed out, nothing is saved, and a warning says until when
     assert token == "access-1"

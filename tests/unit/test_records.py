@@ -17,7 +17,6 @@ from streakcore.domain.records import (
     fastest_races,
     longest_run,
     mile_times,
-    period_totals,
     totals,
 )
 from streakcore.domain.units import METRES_PER_MILE
@@ -94,16 +93,19 @@ def test_totals_and_longest_run() -> None:
     assert record.activity_id == runs[1].activity_id
 
 
-def test_period_totals_use_local_dates_and_iso_weeks() -> None:
-    # 2024-12-30 is in ISO week 2025-W01
-    runs = [run("2024-12-29", 1), run("2024-12-30", 2), run("2025-01-02", 4)]
-    weeks = {p.period: p.runs for p in period_totals(group_days(runs), "week")}
-    assert weeks == {"2024-W52": 1, "2025-W01": 2}
-    years = {p.period: p.distance_m for p in period_totals(group_days(runs), "year")}
-    assert years["2025"] == pytest.approx(4 * METRES_PER_MILE)
-    best = biggest_periods(group_days(runs))["month"]
-    assert best is not None
-    assert best.period == "2025-01"
+def test_biggest_periods_use_local_dates_and_iso_weeks() -> None:
+    # 2024-12-30 is in ISO week 2025-W01, with 2025-01-02; 2024-12-29 is in 2024-W52
+    runs = [run("2024-12-29", 5), run("2024-12-30", 2), run("2025-01-02", 4)]
+    best = biggest_periods(group_days(runs))
+    week, month, year = best["week"], best["month"], best["year"]
+    assert week is not None
+    assert (week.period, week.runs) == ("2025-W01", 2)
+    assert week.distance_m == pytest.approx(6 * METRES_PER_MILE)
+    assert year is not None
+    assert (year.period, year.runs) == ("2024", 2)
+    assert year.distance_m == pytest.approx(7 * METRES_PER_MILE)
+    assert month is not None
+    assert month.period == "2024-12"
 
 
 def test_eddington_counts_days_with_at_least_n_units() -> None:

@@ -146,16 +146,6 @@ def test_splits_are_fetched_in_the_unit_asked_for(sleeps: Sleeps, unit: str) -> 
 
 
 @respx.mock
-def test_userinfo_is_parsed(sleeps: Sleeps) -> None:
-    body = {"id": 100007, "firstName": "Sam", "lastName": "Streaker", "userName": "sam",
-            "registrationDateUTC": "2015-01-01T12:00:00.000", "unitDistance": "mi"}  # fmt: skip
-    respx.get(f"{BASE}/my/userinfo").mock(return_value=httpx.Response(200, json=body))
-    user = client_with(sleeps).userinfo()
-    assert (user.id, user.first_name, user.user_name) == (100007, "Sam", "sam")
-    assert user.model_extra == {"unitDistance": "mi"}
-
-
-@respx.mock
 def test_a_search_answer_that_is_not_a_list_is_an_error(sleeps: Sleeps) -> None:
     respx.get(SEARCH).mock(return_value=httpx.Response(200, json={"activityId": 1}))
     with pytest.raises(SmashRunError, match="not a JSON list"):

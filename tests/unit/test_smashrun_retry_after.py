@@ -21,8 +21,8 @@ from streakcore.smashrun.http import (
     parse_retry_after,
 )
 from streakcore.smashrun.source import SmashRunSource
-from streakcore.storage.duckdb_store import RunStore
-from streakcore.sync import SyncStatus, sync
+from streakcore.testing import InMemoryRunStore
+from streakcore.usecases.sync import SyncStatus, sync
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 BASE = "https://api.smashrun.test/v1"
@@ -96,7 +96,7 @@ def test_a_sync_rate_limited_with_an_extreme_retry_after_reports_failure_without
 ) -> None:
     # given SmashRun answering the first search with an absurd Retry-After
     respx.get(SEARCH).mock(return_value=httpx.Response(429, headers={"Retry-After": header}))
-    with RunStore.open(":memory:") as store:
+    with InMemoryRunStore() as store:
         # when a sync runs into it
         report = sync(_source(Sleeps()), store, deadline=Deadline(30), clock=lambda: NOW)
         # then it says when to come back, within the hour, and records the attempt

@@ -129,23 +129,6 @@ PERIODS: dict[str, Callable[[date], tuple[int, ...]]] = {
 }
 
 
-def period_totals(days: Iterable[Day], period: str) -> list[PeriodTotal]:
-    """Totals per `year`, `month` or ISO `week` of the runs' local dates, in order."""
-    key_of = PERIODS[period]
-    acc: dict[tuple[int, ...], list[float]] = {}
-    for day in days:
-        slot = acc.get(key := key_of(day.local_date))
-        if slot is None:
-            slot = acc[key] = [0, 0.0, 0.0]
-        slot[0] += day.runs
-        slot[1] += day.distance_m
-        slot[2] += day.duration_s
-    return [
-        PeriodTotal(period=_label(period, k), runs=int(v[0]), distance_m=v[1], duration_s=v[2])
-        for k, v in sorted(acc.items())
-    ]
-
-
 def biggest_periods(days: Sequence[Day]) -> dict[str, PeriodTotal | None]:
     """The biggest week, month and year by distance, in one pass over the days."""
     weeks: dict[tuple[int, int], list[float]] = {}

@@ -1,4 +1,5 @@
-"""SmashRun adapter: HTTP client, OAuth, API schema -> domain, and the sync's ActivitySource.
+"""SmashRun adapter: HTTP client, OAuth (`oauth_flow`, `token_endpoint`, `token_refresh`), API
+schema -> domain, and the sync's ActivitySource.
 
 Entry points build one with `open_source(settings, ...)`; nothing here reads the
 environment or the clock at import time.
@@ -13,8 +14,8 @@ from streakcore.settings import Settings
 from streakcore.smashrun.budget import RequestBudget
 from streakcore.smashrun.client import SmashRunClient
 from streakcore.smashrun.http import RetryPolicy, build_http
-from streakcore.smashrun.oauth import credentials_for
 from streakcore.smashrun.source import SmashRunSource
+from streakcore.smashrun.token_refresh import credentials_for
 
 
 def open_source(

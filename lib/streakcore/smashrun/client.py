@@ -9,12 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from streakcore.domain.models import SplitUnit
 from streakcore.errors import SmashRunError
 from streakcore.smashrun.http import SmashRunHttp
-from streakcore.smashrun.schema import SmashRunUser
 
 JsonObject = dict[str, Any]
 
@@ -38,13 +35,6 @@ class SmashRunClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def userinfo(self) -> SmashRunUser:
-        body = self._http.get_json("my/userinfo")
-        try:
-            return SmashRunUser.model_validate(body)
-        except ValidationError as exc:
-            raise SmashRunError(f"SmashRun's userinfo has an unexpected shape: {exc}") from None
 
     def search(
         self, from_date: datetime | None = None, page: int = 0, count: int = MAX_PAGE_SIZE

@@ -174,16 +174,6 @@ class SmashRunSplit(_Wire):
     elevation_loss: OptionalNumber = Field(default=None, alias="elevationLoss")
 
 
-class SmashRunUser(_Wire):
-    """`/my/userinfo`."""
-
-    id: int | str
-    first_name: str | None = Field(default=None, alias="firstName")
-    last_name: str | None = Field(default=None, alias="lastName")
-    user_name: str | None = Field(default=None, alias="userName")
-    registration_date_utc: str | None = Field(default=None, alias="registrationDateUTC")
-
-
 class TokenResponse(_Wire):
     """The OAuth token endpoint's answer to the code and refresh grants."""
 

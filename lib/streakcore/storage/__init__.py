@@ -1,1 +1,4 @@
-"""Adapters that keep things: the DuckDB run store, blob stores and token stores."""
+"""Storage adapters: the run store on DuckDB (`duckdb/`), the blob stores where the database
+and its documents are kept (`blob_local`, `blob_s3`, `blob_readonly`, sharing `blob_files`),
+the token stores (`token_file`, `secrets_manager`) and the one boto3 client factory
+(`aws_clients`)."""

@@ -36,26 +36,26 @@ def client(service: str, session: Any = None, **kwargs: Any) -> Any:
     return source.client(service, config=boto_config(), **kwargs)
 
 
-def s3_client() -> S3Client:
+def s3_client(session: Any = None) -> S3Client:
     """An S3 client from the usual AWS configuration; boto3 itself honours
     AWS_ENDPOINT_URL, AWS_PROFILE and the region settings."""
     require_aws_extra("an s3:// database")
     from botocore.exceptions import BotoCoreError
 
     try:
-        return client("s3")  # type: ignore[no-any-return]
+        return client("s3", session)  # type: ignore[no-any-return]
     except BotoCoreError as exc:
         raise ConfigError(f"cannot set up an S3 client: {exc}") from None
 
 
-def secrets_client(secret_id: str) -> SecretsManagerClient:
+def secrets_client(secret_id: str, session: Any = None) -> SecretsManagerClient:
     """A Secrets Manager client in the secret's own region when `secret_id` is an ARN
     (so a laptop set up for another region still finds it), else the configured one."""
     require_aws_extra("--secret-id and STREAK_TOKEN_SECRET_ID")
     from botocore.exceptions import BotoCoreError, NoRegionError
 
     try:
-        return client("secretsmanager", region_name=region_of_arn(secret_id))  # type: ignore[no-any-return]
+        return client("secretsmanager", session, region_name=region_of_arn(secret_id))  # type: ignore[no-any-return]
     except NoRegionError:
         raise ConfigError(
             f"no AWS region for secret {secret_id}: pass its full ARN, or set AWS_REGION"

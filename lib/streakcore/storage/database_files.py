@@ -18,6 +18,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from streakcore.errors import ConfigError
+
 
 def wal_of(file: Path) -> Path:
     """Where DuckDB keeps the write-ahead log of the database file `file`."""
@@ -48,3 +50,12 @@ def held_by_another_process(path: Path, *, for_writing: bool) -> bool:
 def held_for_writing_elsewhere(path: Path) -> bool:
     """True when another process has `path` open for writing (DuckDB's exclusive lock)."""
     return held_by_another_process(path, for_writing=False)
+
+
+def refuse_directory(file: Path, label: str) -> None:
+    """A directory where the database file should be is a setting to fix, not a database."""
+    if file.is_dir():
+        raise ConfigError(
+            f"{label} is a directory, not a database file: name the file in it, "
+            f"e.g. --db {label.rstrip('/')}/runs.duckdb"
+        )

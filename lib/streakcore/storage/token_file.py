@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from streakcore.errors import TokenStoreError
 from streakcore.ports import OAuthTokens
+from streakcore.storage.durable import fsync_dir
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -69,18 +70,8 @@ class FileTokenStore:
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temp, self.path)
-            _fsync_dir(directory)
+            fsync_dir(directory)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 temp.unlink()
             raise TokenStoreError(f"cannot write tokens to {self.path}: {exc.strerror}") from None
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; some filesystems cannot open a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -1,4 +1,5 @@
-"""Test doubles that ship with streakcore: synthetic athletes and a fake SmashRun server.
+"""Test doubles that ship with streakcore: synthetic athletes, a fake SmashRun server and an
+in-memory run store.
 
 `streak demo`, the test suite, the benchmarks and the local API gateway all use them::
 
@@ -26,6 +27,7 @@ from streakcore.testing.fake_server import (
     FakeSmashRun,
 )
 from streakcore.testing.faults import UNKNOWN_ENUM_VALUE, Fault, FaultKind
+from streakcore.testing.memory_store import InMemoryRunStore
 from streakcore.testing.rate_limit import SMASHRUN_BURST, SMASHRUN_HOURLY, RateLimit
 from streakcore.testing.request_log import RecordedRequest
 
@@ -40,6 +42,7 @@ __all__ = [
     "FakeSmashRun",
     "Fault",
     "FaultKind",
+    "InMemoryRunStore",
     "Landmarks",
     "RateLimit",
     "RecordedRequest",

@@ -7,57 +7,44 @@ benchmarks can count what a sync costs.
 
 Runs that have not been uploaded yet by the fake's clock are invisible everywhere; move
 the clock with `advance` or `set_now` to let them arrive.
+
+This module holds what tests drive (the clock, the activities, the faults, the request
+log); `fake_api` answers the API, `fake_oauth` the OAuth endpoints, `fake_replies` turns a
+fault into a reply, `fake_http` is the socket side.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import re
-import socket
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from streakcore.errors import ConfigError
 from streakcore.testing.activity_store import ActivityStore, StoredActivity, stored
 from streakcore.testing.athletes import Athlete, SyntheticRun
 from streakcore.testing.clock import TickingClock
+from streakcore.testing.fake_api import FakeApi
+from streakcore.testing.fake_http import FakeHttpServer
+from streakcore.testing.fake_oauth import FakeOAuthEndpoints
+from streakcore.testing.fake_replies import Reply, fault_reply, json_reply, spoiled
 from streakcore.testing.faults import (
-    ERROR_BODY,
-    NOT_A_LIST_BODY,
     Fault,
     FaultQueue,
-    InjectedFault,
-    as_json,
-    truncated,
-    with_unknown_enums,
 )
-from streakcore.testing.oauth_tokens import OAuthRejection, TokenRegistry
+from streakcore.testing.oauth_tokens import TokenRegistry
 from streakcore.testing.rate_limit import RateLimit, SlidingWindowLimiter
-from streakcore.testing.request_log import API_PREFIX, RecordedRequest, RequestLog, api_path
+from streakcore.testing.request_log import API_PREFIX, RecordedRequest, RequestLog
 from streakcore.testing.smashrun_payloads import JsonObject
 
 DEFAULT_ACCESS_TOKEN = "fake-smashrun-access-token"  # noqa: S105 - a fake's well-known token
 DEFAULT_CLIENT_ID = "fake-client-id"
 DEFAULT_CLIENT_SECRET = "fake-client-secret"  # noqa: S105 - a fake's well-known secret
-MAX_COUNT = 100
 MASK = "***"
 # How often the serving loop looks for a stop request: a test suite stops hundreds of fakes.
 _SHUTDOWN_POLL_S = 0.02
-
-_ACTIVITY = re.compile(r"^/my/activities/(\d+)$")
-_SPLITS = re.compile(r"^/my/activities/(\d+)/splits/(mi|km)$")
-_SEARCHES = {
-    "/my/activities/search": "summary",
-    "/my/activities/search/briefs": "brief",
-    "/my/activities/search/ids": "id",
-}
 _DEFAULT_USER: JsonObject = {
     "id": 100_000,
     "firstName": "Sam",
@@ -66,18 +53,6 @@ _DEFAULT_USER: JsonObject = {
     "registrationDateUTC": "2015-01-01T12:00:00.000",
 }
 Source = Athlete | Iterable[SyntheticRun | Mapping[str, Any]] | None
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-    content_type: str = "application/json; charset=utf-8"
-
-
-def _json_reply(status: int, payload: Any, **headers: str) -> Reply:
-    return Reply(status, as_json(payload), headers)
 
 
 class FakeSmashRun:
@@ -121,8 +96,7 @@ class FakeSmashRun:
             limits = (rate_limit,)
         else:
             limits = tuple(rate_limit)
-        self._limiter = SlidingWindowLimiter(limits)
-        self._limits_on = bool(limits)
+        limiter = SlidingWindowLimiter(limits) if limits else None
         self._latency_s = latency_s
         source = athlete_or_payloads
         anchor = source.now if isinstance(source, Athlete) else datetime.now(UTC)
@@ -135,8 +109,10 @@ class FakeSmashRun:
             user or (source.user if isinstance(source, Athlete) else _DEFAULT_USER)
         )
         self._store = ActivityStore(_stored_from(source))
+        self._api = FakeApi(self._store, self._user, limiter, self._lock)
+        self._oauth = FakeOAuthEndpoints(self._tokens)
         self._port = port
-        self._server: _Server | None = None
+        self._server: FakeHttpServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -146,7 +122,7 @@ class FakeSmashRun:
         if self._server is not None:
             raise ConfigError("this fake is already serving")
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self._port), self)
+        self._server = FakeHttpServer(("127.0.0.1", self._port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": _SHUTDOWN_POLL_S},
@@ -307,7 +283,7 @@ class FakeSmashRun:
         is_api = path == API_PREFIX or path.startswith(API_PREFIX + "/")
         authorised = is_api and self._tokens.accepts(_bearer(authorization, query), now_s)
         injected = self._faults.take(path)
-        reply = self._fault_reply(injected) if injected is not None else None
+        reply = fault_reply(injected) if injected is not None else None
         if injected is not None and injected.fault == "expired_token":
             authorised = False
         if injected is not None and injected.fault == "slow":
@@ -315,148 +291,20 @@ class FakeSmashRun:
         if reply is None:
             try:
                 if is_api:
-                    reply = self._answer_api(method, path, query, authorised, now_s)
+                    reply = self._api.answer(method, path, query, authorised, now_s)
                 else:
-                    reply, authorised = self._answer_oauth(
+                    reply, authorised = self._oauth.answer(
                         method, path, query, authorization, body, now_s
                     )
             except Exception:
-                reply = _json_reply(500, {"error": "the fake failed to answer"})
+                reply = json_reply(500, {"error": "the fake failed to answer"})
             if injected is not None and reply.status == 200:
-                reply = _spoiled(reply, injected)
+                reply = spoiled(reply, injected)
         if self._latency_s:
             self._stopping.wait(self._latency_s)
         masked = {k: MASK if k == "access_token" else v for k, v in query.items()}
         self._log.append(RecordedRequest(method, path, masked, reply.status, authorised, now))
         return reply
-
-    def _fault_reply(self, injected: InjectedFault) -> Reply | None:
-        fault = injected.fault
-        if isinstance(fault, int):
-            if fault >= 500:
-                text = f"<html><body><h1>{fault} Server Error</h1></body></html>"
-                return Reply(
-                    fault, text.encode(), injected.headers, content_type="text/html; charset=utf-8"
-                )
-            return _json_reply(fault, {"error": f"injected {fault}"}, **injected.headers)
-        if fault == "error_body":
-            return _json_reply(200, ERROR_BODY)
-        if fault == "not_a_list":
-            return _json_reply(200, NOT_A_LIST_BODY)
-        if fault == "expired_token":
-            return _unauthorised()
-        return None
-
-    def _answer_api(
-        self, method: str, path: str, query: Mapping[str, str], authorised: bool, now_s: float
-    ) -> Reply:
-        if not authorised:
-            return _unauthorised()
-        if self._limits_on:
-            with self._lock:
-                retry_after_s = self._limiter.admit(now_s)
-            if retry_after_s is not None:
-                return _json_reply(
-                    429, {"error": "rate limit exceeded"}, **{"Retry-After": f"{retry_after_s:.0f}"}
-                )
-        if method != "GET":
-            return _json_reply(405, {"error": "method not allowed"}, Allow="GET")
-        route = api_path(path)
-        if route == "/my/userinfo":
-            return _json_reply(200, self._user)
-        if route in _SEARCHES:
-            return self._search(_SEARCHES[route], query, now_s)
-        if (match := _ACTIVITY.match(route)) is not None:
-            activity = self._store.get(int(match.group(1)), now_s)
-            if activity is None:
-                return _not_found()
-            return Reply(200, activity.detail_json)
-        if (match := _SPLITS.match(route)) is not None:
-            activity = self._store.get(int(match.group(1)), now_s)
-            if activity is None:
-                return _not_found()
-            return Reply(200, activity.splits_json(match.group(2)))
-        return _not_found()
-
-    def _search(self, shape: str, query: Mapping[str, str], now_s: float) -> Reply:
-        try:
-            page = int(query.get("page", "0"))
-            count = int(query.get("count", str(MAX_COUNT)))
-            from_s = float(query["fromDate"]) if query.get("fromDate") else None
-        except ValueError:
-            return _json_reply(
-                400, {"error": "page and count must be integers, fromDate unix seconds"}
-            )
-        if page < 0:
-            return _json_reply(400, {"error": "page must be 0 or more"})
-        if not 1 <= count <= MAX_COUNT:
-            return _json_reply(400, {"error": f"count must be between 1 and {MAX_COUNT}"})
-        found = self._store.search(from_s=from_s, now_s=now_s, page=page, count=count)
-        return _json_reply(200, [_shaped(activity, shape) for activity in found])
-
-    def _answer_oauth(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        authorization: str | None,
-        body: bytes,
-        now_s: float,
-    ) -> tuple[Reply, bool]:
-        if path == "/oauth2/authenticate" and method == "GET":
-            return self._authorize(query, now_s)
-        if path == "/oauth2/token" and method == "POST":
-            form = {
-                k: v[-1]
-                for k, v in parse_qs(
-                    body.decode("utf-8", "replace"), keep_blank_values=True
-                ).items()
-            }
-            return self._token(form, authorization, now_s)
-        if path in ("/oauth2/authenticate", "/oauth2/token"):
-            return _json_reply(405, {"error": "method not allowed"}), False
-        return _not_found(), False
-
-    def _authorize(self, query: Mapping[str, str], now_s: float) -> tuple[Reply, bool]:
-        client_id = query.get("client_id", "")
-        redirect_uri = query.get("redirect_uri", "")
-        if client_id != self._tokens.client_id:
-            return _json_reply(400, {"error": "invalid_client"}), False
-        if not redirect_uri:
-            return _json_reply(400, {"error": "invalid_request"}), True
-        state = {"state": query["state"]} if "state" in query else {}
-        if query.get("response_type") != "code":
-            answer = {"error": "unsupported_response_type", **state}
-        else:
-            answer = {"code": self._tokens.issue_code(client_id, redirect_uri, now_s), **state}
-        separator = "&" if "?" in redirect_uri else "?"
-        location = redirect_uri + separator + urlencode(answer)
-        return Reply(302, b"", {"Location": location}), True
-
-    def _token(
-        self, form: Mapping[str, str], authorization: str | None, now_s: float
-    ) -> tuple[Reply, bool]:
-        client_id, client_secret = _basic_credentials(authorization) or (
-            form.get("client_id"),
-            form.get("client_secret"),
-        )
-        if not self._tokens.client_ok(client_id, client_secret):
-            return _json_reply(401, {"error": "invalid_client"}), False
-        assert client_id is not None
-        grant_type = form.get("grant_type")
-        if grant_type == "authorization_code" and form.get("code"):
-            result = self._tokens.exchange_code(
-                form["code"], client_id, form.get("redirect_uri"), now_s
-            )
-        elif grant_type == "refresh_token" and form.get("refresh_token"):
-            result = self._tokens.refresh(form["refresh_token"], now_s)
-        elif grant_type in ("authorization_code", "refresh_token"):
-            result = OAuthRejection("invalid_request")
-        else:
-            result = OAuthRejection("unsupported_grant_type")
-        if isinstance(result, OAuthRejection):
-            return _json_reply(result.status, {"error": result.error}), True
-        return _json_reply(200, result.as_json(), **{"Cache-Control": "no-store"}), True
 
 
 def _stored_from(source: Source) -> list[StoredActivity]:
@@ -484,22 +332,6 @@ def _stored_from(source: Source) -> list[StoredActivity]:
     return activities
 
 
-def _shaped(activity: StoredActivity, shape: str) -> Any:
-    if shape == "summary":
-        return activity.summary
-    if shape == "brief":
-        return activity.brief
-    return activity.activity_id
-
-
-def _spoiled(reply: Reply, injected: InjectedFault) -> Reply:
-    if injected.fault == "malformed":
-        return Reply(200, truncated(reply.body), reply.headers, reply.content_type)
-    if injected.fault == "unknown_enum" and reply.content_type.startswith("application/json"):
-        return Reply(200, with_unknown_enums(reply.body), reply.headers, reply.content_type)
-    return reply
-
-
 def _bearer(authorization: str | None, query: Mapping[str, str]) -> str | None:
     if authorization:
         scheme, _, token = authorization.partition(" ")
@@ -507,112 +339,3 @@ def _bearer(authorization: str | None, query: Mapping[str, str]) -> str | None:
             return token.strip()
         return None
     return query.get("access_token")
-
-
-def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization or not authorization.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(authorization[6:].strip()).decode()
-    except ValueError:
-        return None
-    client_id, _, client_secret = decoded.partition(":")
-    return client_id, client_secret
-
-
-def _unauthorised() -> Reply:
-    return _json_reply(
-        401, {"error": "invalid_token"}, **{"WWW-Authenticate": 'Bearer error="invalid_token"'}
-    )
-
-
-def _not_found() -> Reply:
-    return _json_reply(404, {"error": "not found"})
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeSmashRun) -> None:
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, _Handler)
-
-    def track(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.add(connection)
-
-    def untrack(self, connection: socket.socket) -> None:
-        with self._connections_lock:
-            self._connections.discard(connection)
-
-    def close_connections(self) -> None:
-        """Drop kept-alive connections so a stopped fake really stops answering."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; without this, Nagle and delayed ACKs add
-    # 40 ms to every kept-alive request.
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.track(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.connection)
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silent: request lines can carry `?access_token=`."""
-
-    def _serve(self) -> None:
-        try:
-            length = max(0, int(self.headers.get("Content-Length") or 0))
-        except ValueError:
-            length = 0
-        body = self.rfile.read(length) if length else b""
-        reply = self.server.fake.handle(
-            self.command, self.path, authorization=self.headers.get("Authorization"), body=body
-        )
-        try:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.body)
-        except OSError:
-            # The client gave up (e.g. timed out on a `slow` fault); nothing left to tell it.
-            self.close_connection = True

@@ -1,4 +1,4 @@
-"""The fake SmashRun server, importable and runnable.
+"""The fake SmashRun server as a command (import it from `streakcore.testing`).
 
     python -m streakcore.testing.fake_smashrun [--port 0] [--years 3] [--latency-ms 0]
 
@@ -15,33 +15,8 @@ from datetime import UTC, datetime
 
 from streakcore.errors import StreakError
 from streakcore.testing.athletes import synthetic_athlete
-from streakcore.testing.fake_server import (
-    DEFAULT_ACCESS_TOKEN,
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    FakeSmashRun,
-    Reply,
-)
-from streakcore.testing.faults import FAULT_KINDS, UNKNOWN_ENUM_VALUE, Fault, FaultKind
-from streakcore.testing.rate_limit import SMASHRUN_BURST, SMASHRUN_HOURLY, RateLimit
-from streakcore.testing.request_log import RecordedRequest
-
-__all__ = [
-    "DEFAULT_ACCESS_TOKEN",
-    "DEFAULT_CLIENT_ID",
-    "DEFAULT_CLIENT_SECRET",
-    "FAULT_KINDS",
-    "SMASHRUN_BURST",
-    "SMASHRUN_HOURLY",
-    "UNKNOWN_ENUM_VALUE",
-    "FakeSmashRun",
-    "Fault",
-    "FaultKind",
-    "RateLimit",
-    "RecordedRequest",
-    "Reply",
-    "main",
-]
+from streakcore.testing.fake_server import FakeSmashRun
+from streakcore.testing.rate_limit import RateLimit
 
 
 def main(argv: Sequence[str] | None = None) -> int:

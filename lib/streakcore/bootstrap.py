@@ -1,0 +1,291 @@
+"""The composition root: from `Settings`, everything an entry point runs.
+
+The terminal, the Lambda (through `streak_lambda.composition`), the local gateway, the
+notebook and the benchmarks all build `Services` and nothing else wires adapters. Every
+adapter is built on first use and its module imported only then, so a `GET /stats`
+answered from the stats document builds a blob store and nothing more (no DuckDB, no
+SmashRun client, no Secrets Manager).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from streakcore.clock import utc_now
+from streakcore.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from streakcore.domain.streaks import CurrentStreak
+    from streakcore.ports import BlobStore, Deadline, RunStore, TokenStore
+    from streakcore.settings import Settings
+    from streakcore.smashrun import RequestBudget, SmashRunSource
+    from streakcore.usecases.check import EveningReading
+    from streakcore.usecases.database import Database, DbLocation
+    from streakcore.usecases.sync import SyncOptions, SyncProgress, SyncReport
+
+
+class Services:
+    """Everything one process (a terminal command, a Lambda container, a local gateway)
+    needs, built from `settings` on first use.
+
+    `boto_session` and `clock` are for tests: a session whose events they observe, and the
+    instant the syncs, the evening check and `/stats` take as "now".
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        boto_session: Any = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        from streakcore.usecases.database import parse_db_location
+
+        self.settings = settings
+        self.location: DbLocation = parse_db_location(settings.db)
+        self.boto_session = boto_session
+        self.now = clock
+
+    @property
+    def name(self) -> str:
+        """The database as the runner names it, for every message: a path or s3:// URL."""
+        location = self.location
+        if location.bucket is not None:
+            key = f"{location.prefix}/{location.key}" if location.prefix else location.key
+            return f"s3://{location.bucket}/{key}"
+        assert location.directory is not None, "a local location has a directory"
+        return str(location.directory / location.key)
+
+    # -- storage -------------------------------------------------------------------------------
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Where the database and its companions are kept: its directory, or its S3 prefix."""
+        from streakcore.settings import writable_cache_dir
+
+        location = self.location
+        if location.bucket is not None:
+            from streakcore.storage.aws_clients import s3_client
+            from streakcore.storage.blob_s3 import S3BlobStore
+
+            cache = writable_cache_dir(self.settings.cache_dir)
+            client = s3_client(self.boto_session)
+            return S3BlobStore(client, location.bucket, location.prefix, cache)
+        from streakcore.storage.blob_local import LocalDirectoryBlobStore
+        from streakcore.storage.database_files import refuse_directory
+
+        assert location.directory is not None, "a local location has a directory"
+        refuse_directory(location.directory / location.key, self.name)
+        cache = writable_cache_dir(self.settings.cache_dir)
+        return LocalDirectoryBlobStore(location.directory, cache)
+
+    @cached_property
+    def database(self) -> Database:
+        """The database for the sync path: the only one that writes. A local file goes
+        through the same path as an S3 object, so a terminal sync and a gateway sync of one
+        file replace it by the same rules and neither loses runs."""
+        return self._database(self.blobs)
+
+    @cached_property
+    def read_database(self) -> Database:
+        """The database for `/stats`, `/health` and the badge: it cannot write."""
+        from streakcore.storage.blob_readonly import ReadOnlyBlobStore
+
+        return self._database(ReadOnlyBlobStore(self.blobs))
+
+    def _database(self, blobs: BlobStore) -> Database:
+        from streakcore.storage.duckdb import DuckDBFiles
+        from streakcore.usecases.database import Database
+
+        work_dir = self.settings.cache_dir / "work"
+        return Database(blobs, self.location.key, work_dir, stores=DuckDBFiles(), name=self.name)
+
+    @contextmanager
+    def reading(self) -> Iterator[RunStore]:
+        """The database, read-only: a local file opened in place (a read-only open replays
+        a log a killed writer left, and changes nothing), an `s3://` object downloaded into
+        the cache (again only when its ETag changed). Nothing is ever written back."""
+        if self.location.is_s3:
+            with self.read_database.reading() as store:
+                yield store
+            return
+        from streakcore.storage.duckdb import DuckDBFiles
+
+        path = Path(self.settings.db).expanduser()
+        with DuckDBFiles().open(path, read_only=True, label=self.settings.db) as store:
+            yield store
+
+    def open_store(self, path: Path) -> RunStore:
+        """A database file opened for writing in place (created if need be): for one that
+        nothing else writes to, as the demo's and the benchmarks'. Everything else syncs
+        through `database`."""
+        from streakcore.storage.duckdb import DuckDBFiles
+
+        return DuckDBFiles().open(path)
+
+    @cached_property
+    def token_store(self) -> TokenStore:
+        """Where SmashRun's tokens are kept, the one place that choice is made: the Secrets
+        Manager secret when one is named (the deployed sync's own), else the token file."""
+        secret_id = self.settings.token_secret_id
+        if secret_id:
+            from streakcore.storage.aws_clients import secrets_client
+            from streakcore.storage.secrets_manager import SecretsManagerTokenStore
+
+            return SecretsManagerTokenStore(secrets_client(secret_id, self.boto_session), secret_id)
+        from streakcore.storage.token_file import FileTokenStore
+
+        return FileTokenStore(self.settings.token_file)
+
+    def aws_client(self, service: str) -> Any:
+        """A boto3 client from the one factory, on this container's session."""
+        from streakcore.storage.aws_clients import client
+
+        return client(service, self.boto_session)
+
+    # -- SmashRun ------------------------------------------------------------------------------
+
+    def open_source(self, deadline: Deadline, budget: RequestBudget) -> SmashRunSource:
+        """SmashRun as an ActivitySource: credentials from the settings or the token store
+        (SmashRunAuthError, saying how to authorise, when there are none)."""
+        from streakcore.smashrun import open_source
+
+        return open_source(
+            self.settings, token_store=self.token_store, deadline=deadline, budget=budget
+        )
+
+    def authorise(self, *, show: Callable[[str], object], timeout_s: float) -> None:
+        """SmashRun's OAuth code flow in the browser (`show` gets the URL to open), the
+        tokens saved to the token store, from where every sync reads and refreshes them."""
+        from streakcore.smashrun.oauth_flow import run_code_flow
+
+        self.token_store.save(run_code_flow(self.settings, show=show, timeout_s=timeout_s))
+
+    # -- use cases -----------------------------------------------------------------------------
+
+    def sync(
+        self,
+        *,
+        budget_s: float | None = None,
+        options: SyncOptions | None = None,
+        progress: SyncProgress | None = None,
+        credentials_first: bool = True,
+    ) -> SyncReport:
+        """Sync the database through the one writer path (`Database.sync`) within `budget_s`
+        (default: the settings'); retries after a conflict share the budget and the request
+        ledger.
+
+        `credentials_first`: SmashRun is opened before the database is touched, so missing
+        credentials stop the sync before it downloads or marks anything degraded (the
+        terminal). Without it (the Lambda) they count as a failed sync: health degrades.
+        """
+        deadline, ledger, chosen = self._sync_terms(budget_s, options)
+        opened: list[SmashRunSource] = []
+
+        def source() -> SmashRunSource:
+            if not opened:
+                opened.append(self.open_source(deadline, ledger))
+            return opened[0]
+
+        def step(store: RunStore) -> SyncReport:
+            return self._sync_step(source(), store, deadline, ledger, chosen, progress)
+
+        try:
+            if credentials_first:
+                source()
+            report = self.database.sync(step, snapshot_rule=self.settings.streak_rule)
+        finally:
+            for opened_source in opened:
+                opened_source.close()
+        if self.location.is_s3:
+            report = report.model_copy(update={"uploaded_to": self.name})
+        return report
+
+    def sync_into(
+        self,
+        store: RunStore,
+        *,
+        budget_s: float | None = None,
+        options: SyncOptions | None = None,
+        progress: SyncProgress | None = None,
+    ) -> SyncReport:
+        """One sync on an open `store`, in place: for a store nothing else writes to (the
+        demo's, the benchmarks')."""
+        deadline, ledger, chosen = self._sync_terms(budget_s, options)
+        source = self.open_source(deadline, ledger)
+        try:
+            return self._sync_step(source, store, deadline, ledger, chosen, progress)
+        finally:
+            source.close()
+
+    def _sync_step(
+        self,
+        source: SmashRunSource,
+        store: RunStore,
+        deadline: Deadline,
+        ledger: RequestBudget,
+        options: SyncOptions,
+        progress: SyncProgress | None,
+    ) -> SyncReport:
+        from streakcore.usecases.sync import sync
+
+        return sync(
+            source,
+            store,
+            deadline=deadline,
+            clock=self.now,
+            options=options,
+            ledger=ledger,
+            progress=progress,
+        )
+
+    def _sync_terms(
+        self, budget_s: float | None, options: SyncOptions | None
+    ) -> tuple[Deadline, RequestBudget, SyncOptions]:
+        from streakcore.ports import Deadline
+        from streakcore.smashrun import RequestBudget
+        from streakcore.usecases.sync import SyncOptions
+
+        seconds = self.settings.sync_budget_s if budget_s is None else budget_s
+        if seconds <= 0:
+            raise ConfigError("--budget must be a positive number of seconds")
+        chosen = options or SyncOptions(concurrency=self.settings.sync_concurrency)
+        return Deadline(seconds), RequestBudget(self.settings.requests_per_hour), chosen
+
+    def evening_check(self, now: datetime) -> EveningReading:
+        """Whether today counts yet at `now`, from the runs stored."""
+        from streakcore.usecases.check import check_evening
+
+        with self.reading() as store:
+            return check_evening(
+                store, rule=self.settings.streak_rule, now=now, tz=self.settings.zone
+            )
+
+    def current_streak(self, as_of: datetime) -> CurrentStreak | None:
+        """The current streak under the settings' rule, from the stats document when it can
+        answer; None before the first sync (there is no database yet)."""
+        from streakcore.errors import StoreNotFound
+
+        settings = self.settings
+        try:
+            stats = self.read_database.stats(
+                rule=settings.streak_rule, as_of=as_of, tz=settings.zone
+            )
+        except StoreNotFound:
+            return None
+        return stats.current_streak
+
+
+def api_keys_in_secret(secret_id: str, boto_session: Any = None) -> dict[str, SecretStr]:
+    """The local gateway's API keys, from the API-keys secret Terraform creates."""
+    from streakcore.storage.aws_clients import secrets_client
+    from streakcore.storage.secrets_manager import SecretsManagerApiKeys
+
+    return SecretsManagerApiKeys(secrets_client(secret_id, boto_session), secret_id).keys()

@@ -1,0 +1,79 @@
+"""`streak check`: the evening check, for a human at 20:00 or for cron.
+
+It syncs first (runs from this morning may not be in the database yet), then says whether
+today already counts. Exit code 1 means "at risk: run before midnight" (2: bad setup,
+3: the check itself failed), so a crontab line like
+`0 20 * * * streak check; [ $? -eq 1 ] && notify-send "run before midnight"` alerts only
+when it matters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from streakcore.entrypoints.cli.commands.common import (
+    EXIT_USAGE,
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_json_arg,
+    add_rule_args,
+    add_tz_arg,
+    load_settings,
+    parse_as_of,
+    services_for,
+)
+from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew
+
+EXIT_SAFE = 0
+"""Today counts, or there is no streak to lose."""
+EXIT_AT_RISK = 1
+EXIT_CHECK_FAILED = 3
+"""The check could not be made; distinct from 1 so that cron does not cry wolf."""
+
+
+def register(subparsers: Subparsers) -> None:
+    check = subparsers.add_parser(
+        "check",
+        help="the evening check: does today count yet? (exit 1 when the streak is at risk)",
+        description="Sync incrementally, then say whether today already counts and, if not, "
+        "how far short you are and how much time is left before midnight in your home zone. "
+        "A failed sync only warns: the stored runs are checked. "
+        f"Exit codes: {EXIT_SAFE} safe (or nothing at stake), {EXIT_AT_RISK} at risk, "
+        f"{EXIT_USAGE} bad usage or setup (flags, settings, no database, an unreadable or newer "
+        f"one), {EXIT_CHECK_FAILED} the check itself failed (e.g. the database could not be "
+        "read).",
+    )
+    check.add_argument(
+        "--no-sync", action="store_true", help="check the runs already stored, without syncing"
+    )
+    add_db_arg(check)
+    add_json_arg(check, instead_of="the message")
+    add_as_of_arg(check)
+    add_tz_arg(check)
+    add_rule_args(check)
+    check.set_defaults(run=run_check, failure_exit=EXIT_CHECK_FAILED)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from streakcore.entrypoints.cli.commands.sync import run_incremental
+
+    settings = load_settings(args)
+    now = parse_as_of(args.as_of, settings.timezone)
+    if not args.no_sync:
+        try:
+            print(run_incremental(settings), file=sys.stderr)
+        except (ConfigError, StoreCorrupt, StoreTooNew):
+            # The stored runs cannot be read either: one line, not a warning and an error.
+            raise
+        except Exception as exc:
+            # Any sync trouble, even a bug, must not cost the runner the check: missing
+            # the alert is worse than checking slightly stale data. Say so and go on.
+            print(
+                f"streak: warning: sync failed ({exc}); checking the runs already stored",
+                file=sys.stderr,
+            )
+    result = services_for(settings).evening_check(now).check
+    print(result.model_dump_json(indent=2) if args.json else result.message)
+    return EXIT_AT_RISK if result.at_risk else EXIT_SAFE

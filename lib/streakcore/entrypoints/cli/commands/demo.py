@@ -1,0 +1,137 @@
+"""`streak demo`: a synthetic athlete, synced from a fake SmashRun over real HTTP.
+
+The fake runs on 127.0.0.1 and the sync goes through the same client, retries and store
+as a real one, so the demo also shows what a backfill costs in requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from streakcore.entrypoints.cli.commands.arg_types import number, path_text
+from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings, services_for
+from streakcore.errors import ConfigError
+
+DEFAULT_DIR = Path("./demo")
+DEFAULT_YEARS = 3.0
+MIN_YEARS = 0.5
+"""The synthetic athlete's shortest history (`streakcore.testing.athletes.MIN_YEARS`, not
+imported: `streak --help` would load the fake SmashRun)."""
+MAX_DEMO_YEARS = 30.0
+"""About 11,000 runs: a long history, synced in a minute or two."""
+DEMO_BUDGET_S = 600.0
+DEMO_REQUESTS_PER_HOUR = 1_000_000
+"""The fake has no hourly limit to respect; SmashRun's would stretch a demo over a day."""
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="sync a synthetic athlete from a fake SmashRun and show the stats",
+        description="Start a fake SmashRun on 127.0.0.1 holding a synthetic athlete, sync "
+        "it through the real client into DIR/runs.duckdb (replaced each time) and print "
+        "the stats and what the sync cost in requests.",
+    )
+    parser.add_argument(
+        "--dir",
+        type=lambda text: Path(path_text(text)),
+        default=DEFAULT_DIR,
+        help="where to write runs.duckdb (default ./demo)",
+    )
+    parser.add_argument(
+        "--years",
+        type=number(MIN_YEARS, MAX_DEMO_YEARS, unit="years"),
+        default=DEFAULT_YEARS,
+        help=f"years of history, {MIN_YEARS:g} to {MAX_DEMO_YEARS:g} (default {DEFAULT_YEARS:g})",
+    )
+    parser.set_defaults(run=run_demo)
+
+
+def request_floor(runs: int, page_size: int = 100) -> int:
+    """The fewest requests a first sync can make: search pages, one splits call per run
+    (a run without GPS is only known to have no splits once asked), the id sweep."""
+    pages = max(1, math.ceil(runs / page_size))
+    return pages + runs + pages
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from streakcore.entrypoints.cli.commands.render import print_stats
+    from streakcore.entrypoints.cli.commands.sync import print_report
+    from streakcore.settings import resolve_timezone
+    from streakcore.testing import FakeSmashRun, synthetic_athlete
+    from streakcore.usecases.stats import stats_from_store
+
+    settings = load_settings(args)
+    now = datetime.now(UTC)
+    athlete = synthetic_athlete(now=now, years=args.years)
+    db = _fresh_db(args.dir / "runs.duckdb")
+    console = Console()
+    # The fake's clock stands still at `now`, so the set of uploaded runs cannot change
+    # halfway through the sync and the request count is the same every time.
+    uploaded = sum(1 for run in athlete.runs if run.uploaded_at <= now)
+    with FakeSmashRun(athlete, clock=lambda: now) as fake:
+        demo_settings = settings.model_copy(
+            update={
+                "smashrun_base_url": fake.base_url,
+                "smashrun_access_token": SecretStr(fake.access_token),
+                "requests_per_hour": DEMO_REQUESTS_PER_HOUR,
+            }
+        )
+        console.print(
+            f"Fake SmashRun at {fake.base_url}: {uploaded:,} runs over "
+            f"{args.years:g} years. Syncing into {db} ..."
+        )
+        # The fake's user-level token: no token store is read or written.
+        services = services_for(demo_settings)
+        with services.open_store(db) as store:
+            report = services.sync_into(store, budget_s=DEMO_BUDGET_S)
+            tz = resolve_timezone(athlete.home_tz)
+            body = stats_from_store(store, rule=settings.streak_rule, as_of=now, tz=tz)
+        served = fake.count("/my/")
+    print_report(report)
+    print_stats(body, console)
+    floor = request_floor(uploaded)
+    console.print(
+        f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
+        f"is {floor:,}: search pages + one splits call per run + the id sweep)."
+    )
+    _draw(db, now=now, tz=athlete.home_tz)
+    console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
+    return 0 if report.error is None else 1
+
+
+def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
+    """The year heatmap and the streak badge, through the same commands a runner uses."""
+    from streakcore.entrypoints.cli.main import main
+
+    pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
+    common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]
+    for command, picture in zip(("heatmap", "badge"), pictures, strict=True):
+        if main([command, *common, "-o", str(picture)]) != 0:
+            raise ConfigError(f"could not draw {picture}")
+    return pictures
+
+
+def _fresh_db(path: Path) -> Path:
+    """It's a demo: each run starts from an empty database."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create {path.parent}: {exc.strerror}; pass another --dir"
+        ) from None
+    for stale in (path, path.with_name(path.name + ".wal")):
+        try:
+            stale.unlink(missing_ok=True)
+        except IsADirectoryError:
+            raise ConfigError(f"{stale} is a directory; pass another --dir") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot replace {stale}: {exc.strerror}") from None
+    return path

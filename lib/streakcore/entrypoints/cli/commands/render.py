@@ -1,0 +1,132 @@
+"""Human-readable rendering of stats and streaks for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from streakcore.domain.records import PeriodTotal, RunRecord
+from streakcore.domain.stats import StatsBody, format_instant
+from streakcore.domain.streaks import StreakStatus
+from streakcore.domain.units import format_distance, format_duration
+
+STATUS_TEXT = {
+    StreakStatus.DONE_TODAY: "[green]done today[/green]",
+    StreakStatus.AT_RISK: "[yellow]AT RISK: run before midnight[/yellow]",
+    StreakStatus.BROKEN: "[red]broken[/red]",
+}
+
+
+def _run(record: RunRecord | None) -> str:
+    if record is None:
+        return "-"
+    return (
+        f"{format_duration(record.duration_s)}  {format_distance(record.distance_m)}  "
+        f"on {record.date} (activity {record.activity_id})"
+    )
+
+
+def _period(total: PeriodTotal | None) -> str:
+    if total is None:
+        return "-"
+    return f"{total.period}: {format_distance(total.distance_m)} in {total.runs} runs"
+
+
+def stats_table(body: StatsBody) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for label, text in [*_streak_rows(body), *_record_rows(body)]:
+        table.add_row(label, text)
+    return table
+
+
+def _streak_rows(body: StatsBody) -> list[tuple[str, str]]:
+    """The current streak and what it is heading for."""
+    cur = body.current_streak
+    if cur.days:
+        current = f"{cur.days:,} days since {cur.start} (last day {cur.last_day}) - "
+    else:
+        last = f" (last qualifying day {cur.last_day})" if cur.last_day else ""
+        current = f"0 days{last} - "
+    rows = [("Current streak", current + STATUS_TEXT[cur.status])]
+    ms = body.milestones
+    if ms is not None and ms.next_milestone is not None:
+        nxt = ms.next_milestone
+        rows.append(
+            (
+                "Next milestone",
+                f"{nxt.label} on {nxt.date} if the streak holds ({nxt.days_to_go:,} to go)",
+            )
+        )
+    if ms is not None and ms.passes_longest_on is not None:
+        rows.append(
+            (
+                "Passes longest",
+                f"on {ms.passes_longest_on} "
+                f"(longest other streak: {ms.longest_to_pass_days:,} days)",
+            )
+        )
+    if ms is not None and ms.close_calls.count:
+        closest = ms.close_calls.closest
+        where = (
+            f"; closest {closest.date} ({format_distance(closest.distance_m)})" if closest else ""
+        )
+        rows.append(
+            ("Close calls", f"{ms.close_calls.count} day(s) under 5% over the minimum{where}")
+        )
+    return rows
+
+
+def _record_rows(body: StatsBody) -> list[tuple[str, str]]:
+    """The longest streak, totals, records, and what the answer is for."""
+    lon, t, fm, rec, rule = (
+        body.longest_streak, body.totals, body.fastest_mile, body.records, body.rule
+    )  # fmt: skip
+    return [
+        ("Longest streak", f"{lon.days:,} days, {lon.start} to {lon.end}" if lon.days else "-"),
+        (
+            "Totals",
+            f"{t.runs:,} runs, {format_distance(t.distance_m)}, {t.duration_s / 3600:,.0f} h",
+        ),
+        (
+            "Fastest mile",
+            f"{format_duration(fm.seconds)} on {fm.date} (activity {fm.activity_id})"
+            if fm
+            else "-",
+        ),
+        ("Longest run", _run(rec.longest_run)),
+        ("Fastest 5K", _run(rec.fastest_5k)),
+        ("Fastest 10K", _run(rec.fastest_10k)),
+        ("Fastest half", _run(rec.fastest_half_marathon)),
+        ("Fastest marathon", _run(rec.fastest_marathon)),
+        ("Biggest week", _period(rec.biggest_week)),
+        ("Biggest month", _period(rec.biggest_month)),
+        ("Biggest year", _period(rec.biggest_year)),
+        ("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)"),
+        ("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}"),
+        ("As of", f"{format_instant(body.as_of)} ({body.timezone})"),
+        ("Last sync", format_instant(body.last_sync) if body.last_sync else "never"),
+    ]
+
+
+def print_stats(body: StatsBody, console: Console | None = None) -> None:
+    (console or Console()).print(stats_table(body))
+
+
+def streaks_table(rows: Sequence[tuple[object, ...]]) -> Table:
+    table = Table(title="Longest streaks")
+    for name in ("#", "Days", "Start", "End", "Distance", "Runs"):
+        table.add_column(name, justify="right" if name in {"#", "Days", "Runs"} else "left")
+    for rank, (start, end, days, distance_m, runs) in enumerate(rows, start=1):
+        table.add_row(
+            str(rank),
+            f"{days:,}",
+            str(start),
+            str(end),
+            format_distance(float(distance_m)),  # type: ignore[arg-type]
+            str(runs),
+        )
+    return table

@@ -1,0 +1,87 @@
+"""`streak stats` and `streak streaks`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from streakcore.entrypoints.cli.commands.arg_types import whole_number
+from streakcore.entrypoints.cli.commands.common import (
+    Subparsers,
+    add_as_of_arg,
+    add_db_arg,
+    add_json_arg,
+    add_rule_args,
+    add_tz_arg,
+    load_settings,
+    open_read_store,
+    parse_as_of,
+)
+
+MAX_STREAKS_LISTED = 100_000
+"""More than a lifetime of daily runs can break into."""
+
+
+def register(subparsers: Subparsers) -> None:
+    stats = subparsers.add_parser(
+        "stats",
+        help="current and longest streak, totals and records",
+        description="Current and longest streak, totals and records. "
+        "--json prints exactly the body of GET /stats.",
+    )
+    add_db_arg(stats)
+    add_json_arg(stats)
+    add_as_of_arg(stats)
+    add_tz_arg(stats)
+    add_rule_args(stats)
+    stats.set_defaults(run=run_stats)
+
+    streaks = subparsers.add_parser("streaks", help="the longest streaks, longest first")
+    add_db_arg(streaks)
+    add_json_arg(streaks)
+    add_rule_args(streaks)
+    streaks.add_argument(
+        "-n",
+        "--top",
+        type=whole_number(1, MAX_STREAKS_LISTED),
+        default=10,
+        help=f"how many, 1 to {MAX_STREAKS_LISTED:,} (default 10)",
+    )
+    streaks.set_defaults(run=run_streaks)
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    from streakcore.usecases.stats import stats_from_store
+
+    settings = load_settings(args)
+    as_of = parse_as_of(args.as_of, settings.timezone)
+    with open_read_store(settings) as store:
+        body = stats_from_store(store, rule=settings.streak_rule, as_of=as_of, tz=settings.zone)
+    if args.json:
+        print(body.model_dump_json(indent=2))
+    else:
+        from streakcore.entrypoints.cli.commands.render import print_stats
+
+        print_stats(body)
+    return 0
+
+
+def run_streaks(args: argparse.Namespace) -> int:
+    from streakcore.entrypoints.notebook import StreakDB
+    from streakcore.storage.duckdb.store import DuckDBRunStore
+
+    settings = load_settings(args)
+    with open_read_store(settings) as store:
+        # The streaks are the notebook's own DuckDB query, read with the store's errors.
+        assert isinstance(store, DuckDBRunStore), "the database engine is DuckDB"
+        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(args.top))
+    if args.json:
+        keys = ("start", "end", "days", "distance_m", "runs")
+        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
+    else:
+        from rich.console import Console
+
+        from streakcore.entrypoints.cli.commands.render import streaks_table
+
+        Console().print(streaks_table(rows))
+    return 0

@@ -1,0 +1,206 @@
+"""`streak sync`: bring the database up to date with SmashRun.
+
+Wired by `streakcore.bootstrap` like every other sync. Wherever the database lives (a local
+file or `s3://`), it goes through the one sync path the Lambda and the local gateway use too
+(`Database.sync`): fetch, sync a private copy, replace the file or object only if nobody
+else replaced it meanwhile (else run again on theirs), publish `<db>.stats.json`,
+`<db>.sync_state.json` and `<db>.health.json` beside it. A file is never written in place,
+so a terminal sync and a gateway sync of one file keep each other's runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from streakcore.entrypoints.cli.commands.arg_types import seconds
+from streakcore.entrypoints.cli.commands.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Subparsers,
+    add_db_arg,
+    add_json_arg,
+    load_settings,
+    services_for,
+)
+from streakcore.errors import ConfigError, StreakError
+from streakcore.settings import MAX_SYNC_BUDGET_S, Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from streakcore.usecases.sync import SyncReport
+
+BACKFILL_THRESHOLD = 100
+"""Activities waiting for splits above which a terminal sync shows a progress bar."""
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = subparsers.add_parser(
+        "sync",
+        help="fetch new, changed and deleted runs from SmashRun",
+        description="Fetch the runs uploaded or edited since the last sync (with their mile "
+        "splits), and mark the ones deleted at SmashRun. A long backfill stops cleanly when "
+        "its time budget runs out; the next sync carries on where it stopped. A local file "
+        "and an s3://bucket/key.duckdb object are synced the way the Lambda and the local "
+        "gateway sync them: on a private copy that replaces the database only if nobody "
+        "replaced it meanwhile (else the sync runs again on theirs), keeping <db>.backup "
+        "and writing <db>.stats.json, <db>.health.json and <db>.sync_state.json beside it. "
+        "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
+        f"Exit codes: {EXIT_OK} done, or stopped early by the time budget or a rate limit "
+        f"with its progress kept (status partial), {EXIT_FAILED} the sync failed "
+        "(SmashRun or S3 trouble, another sync kept replacing the database, the file in use), "
+        f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database, "
+        "no SmashRun credentials or a token SmashRun refuses: run `streak auth`).",
+    )
+    add_db_arg(parser)
+    add_json_arg(parser, instead_of="the summary")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="search every run again, not only those changed since the last sync "
+        "(unchanged runs keep their splits), and ask again for the splits given up on",
+    )
+    parser.add_argument(
+        "--refetch-splits",
+        action="store_true",
+        help="with --full: fetch every run's splits again (one request per run)",
+    )
+    parser.add_argument(
+        "--budget",
+        type=seconds(MAX_SYNC_BUDGET_S),
+        metavar="SECONDS",
+        help="stop cleanly after this long, at most a day (default: $STREAK_SYNC_BUDGET_S or 240)",
+    )
+    parser.set_defaults(run=run_sync)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from streakcore.usecases.sync import SyncOptions
+
+    settings = load_settings(args)
+    if args.refetch_splits and not args.full:
+        raise ConfigError("--refetch-splits goes with --full")
+    budget_s = settings.sync_budget_s if args.budget is None else args.budget
+    options = SyncOptions(
+        full=args.full, refetch_splits=args.refetch_splits, concurrency=settings.sync_concurrency
+    )
+    services = services_for(settings)
+    with _progress_for(show=not args.json and sys.stdout.isatty()) as progress:
+        report = services.sync(budget_s=budget_s, options=options, progress=progress)
+    code = exit_code(report)
+    if args.json:
+        print(json.dumps(report.body(), indent=2))
+        if code != EXIT_OK and report.error is not None:
+            print(f"streak: error: {report.error}", file=sys.stderr)
+    else:
+        print_report(report)
+        if written := written_line(report):
+            print(written)
+    return code
+
+
+def exit_code(report: SyncReport) -> int:
+    # A refused token is a setup step for the runner (`streak auth`), like missing
+    # credentials, even when the sync got somewhere first (its progress is kept).
+    if report.needs_auth:
+        return EXIT_USAGE
+    # `partial` (stopped by the time budget or SmashRun's rate limit, progress kept) is a
+    # normal step of a long backfill, not a failure a cron job should shout about.
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def run_incremental(settings: Settings) -> str:
+    """An incremental sync of `settings.db` for another command (`streak check`): a
+    one-line report, or StreakError when the sync failed."""
+    report = services_for(settings).sync()
+    if report.error is not None and report.failed:
+        raise StreakError(report.error)
+    line = summary_line(report)
+    if written := written_line(report):
+        line += f"; {written}"
+    return line
+
+
+def summary_line(report: SyncReport) -> str:
+    line = (
+        f"sync {report.status}: {report.runs_synced} runs, {report.splits_stored} splits, "
+        f"{report.deleted} deleted, {report.quarantined} quarantined, "
+        f"{report.requests} requests in {report.duration_s:.1f} s"
+    )
+    if report.backlog:
+        line += f"; {report.backlog} runs still waiting for splits (run `streak sync` again)"
+    return line
+
+
+def written_line(report: SyncReport) -> str | None:
+    """Where the report's sync went, and whether another writer made it run again."""
+    retried = f" after {report.attempts} attempts" if report.attempts > 1 else ""
+    if report.uploaded_to is not None:
+        return f"uploaded to {report.uploaded_to}{retried}"
+    if retried:
+        return f"another sync replaced the database meanwhile; saved on top of it{retried}"
+    return None
+
+
+def print_report(report: SyncReport) -> None:
+    print(summary_line(report))
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    if report.error is not None:
+        print(f"streak: error: {report.error}", file=sys.stderr)
+
+
+class _RichProgress:
+    """A progress bar for backfills; an incremental sync of a few runs shows nothing."""
+
+    def __init__(self) -> None:
+        self._bar: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if self._bar is None:
+            if phase != "splits" or (total or 0) < BACKFILL_THRESHOLD:
+                return
+            from rich.progress import Progress
+
+            self._bar = Progress(transient=True)
+            self._bar.start()
+        task = self._tasks.get(phase)
+        if task is None:
+            task = self._tasks[phase] = self._bar.add_task(
+                _PHASE_TEXT.get(phase, phase), total=total
+            )
+        self._bar.update(task, completed=done, total=total)
+
+    def __enter__(self) -> _RichProgress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _NoProgress(_RichProgress):
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        return
+
+
+_PHASE_TEXT = {
+    "search": "Searching runs",
+    "splits": "Fetching splits",
+    "sweep": "Checking for deleted runs",
+}
+
+
+def _progress_for(*, show: bool) -> _RichProgress:
+    return _RichProgress() if show else _NoProgress()
