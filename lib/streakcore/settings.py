@@ -16,7 +16,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streakcore.domain.rules import RuleName, StreakRule
-from streakcore.domain.units import parse_distance
+from streakcore.domain.units import DistanceUnit, parse_distance
 from streakcore.errors import ConfigError, echo
 
 DEFAULT_SMASHRUN_BASE_URL = "https://api.smashrun.com/v1"
@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     timezone: str = Field(default_factory=local_timezone_name, description="home IANA zone")
     rule: RuleName = RuleName.USRSA
     min_distance: str = "1mi"
+    units: DistanceUnit = Field(
+        default="km", description="unit of every human-facing output; JSON stays in metres"
+    )
 
     smashrun_base_url: str = DEFAULT_SMASHRUN_BASE_URL
     smashrun_authorize_url: str = DEFAULT_SMASHRUN_AUTHORIZE_URL

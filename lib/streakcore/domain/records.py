@@ -55,6 +55,9 @@ class FastestMile(BaseModel):
     seconds: float
     activity_id: str
     date: date
+    provisional: bool = False
+    """True while runs still wait for their splits (the first backfill): a faster mile may
+    yet turn up."""
 
 
 class RunRecord(BaseModel):
@@ -66,6 +69,8 @@ class RunRecord(BaseModel):
     date: date
     distance_m: float
     duration_s: float
+    provisional: bool = False
+    """True for a split-derived record while runs still wait for their splits."""
 
 
 class MileTime(BaseModel):

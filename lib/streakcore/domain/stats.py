@@ -138,6 +138,21 @@ class StatsSnapshot(BaseModel):
         return self.latest_start is None or as_of >= self.latest_start
 
 
+class Backfill(BaseModel):
+    """How far the splits backfill has come: until it is complete, every figure derived
+    from splits (fastest mile, race records) is provisional."""
+
+    runs_waiting_for_splits: int = Field(default=0, ge=0)
+    complete: bool = True
+    next_sync_after: datetime | None = None
+    """The earliest instant a sync can make progress (the request budget's next opening),
+    in the home zone; None when a sync can go on now or nothing is left."""
+
+    @field_serializer("next_sync_after")
+    def _instant(self, value: datetime | None) -> str | None:
+        return format_instant(value) if value is not None else None
+
+
 class RuleBody(BaseModel):
     name: RuleName
     min_distance_m: float
@@ -158,6 +173,9 @@ class StatsBody(BaseModel):
     eddington: Eddington
     milestones: Milestones | None = None
     """Next milestone, projections and close calls of the current streak under `rule`."""
+    backfill: Backfill = Field(default_factory=Backfill)
+    sources: dict[str, int] = Field(default_factory=dict)
+    """Live runs per source (`smashrun`, `gpx`, `tcx`, `fit`, `strava-export`, `manual`)."""
 
     @field_serializer("as_of", "last_sync")
     def _instant(self, value: datetime | None) -> str | None:

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from streakcore.errors import ConfigError, echo
+
+DistanceUnit = Literal["km", "mi"]
+"""The unit every human-facing output uses (`STREAK_UNITS`, `--units`); JSON stays in
+metres and seconds."""
 
 METRES_PER_MILE = 1609.344
 METRES_PER_KM = 1000.0
