@@ -48,6 +48,7 @@ from streakcore.domain.streaks import (
     longest_streak,
     today_in,
 )
+from streakcore.domain.units import Metres, MinimumMetres
 
 SNAPSHOT_VERSION = 2
 """2 added the latest streaks (for milestones and close calls) and rule disagreements."""
@@ -77,7 +78,7 @@ class LongestStreak(BaseModel):
     days: int
     start: date | None
     end: date | None
-    distance_m: float = 0.0
+    distance_m: Metres = 0.0
 
 
 class Records(BaseModel):
@@ -155,7 +156,7 @@ class Backfill(BaseModel):
 
 class RuleBody(BaseModel):
     name: RuleName
-    min_distance_m: float
+    min_distance_m: MinimumMetres
 
 
 class StatsBody(BaseModel):
@@ -187,7 +188,7 @@ class RulesBody(BaseModel):
 
     as_of: datetime
     timezone: str
-    min_distance_m: float
+    min_distance_m: MinimumMetres
     rules: tuple[RuleStanding, ...]
     """usrsa, strict and any, in that order."""
     disagreement_days: int
