@@ -86,7 +86,8 @@ def run_streaks(args: argparse.Namespace) -> int:
     with open_read_store(settings) as store:
         # The streaks are the notebook's own DuckDB query, read with the store's errors.
         assert isinstance(store, DuckDBRunStore), "the database engine is DuckDB"
-        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(args.top))
+        streaks = StreakDB(store).streaks(settings.streak_rule).limit(args.top)
+        rows = store.rows(streaks.relation)
     if args.json:
         print(json.dumps([streak_json(r) for r in rows], default=str, indent=2))
     else:
