@@ -428,3 +428,22 @@ def test_badge_without_o_on_a_terminal_writes_badge_svg(
     assert streak("badge", "--db", db, "--as-of", EVENING, *ZONE) == 0
     assert "<svg" not in terminal.getvalue()
     assert (tmp_path / "badge.svg").read_text().startswith("<svg")
+
+
+def test_the_demos_stats_and_heatmap_speak_the_runners_unit_not_the_athletes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_streak_env: Path,
+) -> None:
+    # given a runner in Berlin (km) and the demo's athlete in New York (miles)
+    monkeypatch.setenv("STREAK_TIMEZONE", "Europe/Berlin")
+    # when the demo runs
+    assert streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5") == 0
+    out = capsys.readouterr().out
+    heatmap = (tmp_path / "demo" / "heatmap.svg").read_text()
+    # then the stats and the picture are both in km
+    assert re.search(r"\d km\b", out)
+    assert not re.search(r"\d mi\b", out)
+    assert " km" in heatmap
+    assert not re.search(r"\d mi\b", heatmap)

@@ -113,7 +113,7 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
         f"is {floor:,}: search pages + one splits call per run + the id sweep)."
     )
-    _draw(db, now=now, tz=athlete.home_tz)
+    _draw(db, now=now, tz=athlete.home_tz, units=settings.units)
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
     return 0 if report.error is None else 1
 
@@ -177,14 +177,16 @@ class DemoProgress:
         return self
 
 
-def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
-    """The year heatmap and the streak badge, through the same commands a runner uses."""
+def _draw(db: Path, *, now: datetime, tz: str, units: str) -> list[Path]:
+    """The year heatmap and the streak badge, through the same commands a runner uses; the
+    heatmap in the units the stats were printed in (the athlete's zone is not the runner's)."""
     from streakcore.entrypoints.cli.main import main
 
     pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
     common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]
-    for command, picture in zip(("heatmap", "badge"), pictures, strict=True):
-        if main([command, *common, "-o", str(picture)]) != 0:
+    commands = (["heatmap", "--units", units], ["badge"])
+    for command, picture in zip(commands, pictures, strict=True):
+        if main([*command, *common, "-o", str(picture)]) != 0:
             raise ConfigError(f"could not draw {picture}")
     return pictures
 

@@ -44,6 +44,13 @@ def register(subparsers: Subparsers) -> None:
         default=None,
         otherwise=f"{DEFAULT_FILE} when stdout is a terminal, else stdout; - for stdout",
     )
+    heatmap.add_argument(
+        "--theme",
+        choices=("auto", "light", "dark"),
+        default="auto",
+        help="colours: auto follows the reader's light or dark mode; light or dark fixes one "
+        "(e.g. for a README's <picture>) (default: auto)",
+    )
     add_history_args(heatmap)
     add_units_arg(heatmap)
     heatmap.set_defaults(run=run_heatmap)
@@ -57,7 +64,13 @@ def run_heatmap(args: argparse.Namespace) -> int:
     rule = settings.streak_rule
     if args.streak:
         try:
-            svg = streak_heatmap(history.days, today=history.today, units=settings.units, rule=rule)
+            svg = streak_heatmap(
+                history.days,
+                today=history.today,
+                units=settings.units,
+                rule=rule,
+                theme=args.theme,
+            )
         except ValueError:
             minimum = format_distance(rule.min_distance_m, settings.units)
             raise ConfigError(
@@ -67,7 +80,12 @@ def run_heatmap(args: argparse.Namespace) -> int:
     else:
         year: int = args.year if args.year is not None else history.today.year
         svg = year_heatmap(
-            history.days, year=year, today=history.today, units=settings.units, rule=rule
+            history.days,
+            year=year,
+            today=history.today,
+            units=settings.units,
+            rule=rule,
+            theme=args.theme,
         )
     write_output(svg, picture_target(args.output, DEFAULT_FILE, sys.stdout), db=settings.db)
     return 0
