@@ -3,9 +3,9 @@
 Every run colour stands at least 3:1 (WCAG 1.4.11, graphics) against the page and against
 a day without a run, in both themes. Neighbouring run colours cannot all be 3:1 apart too:
 from white to black there is room for 21:1, and four steps of 3:1 would need 81:1. So the
-four steps split the room evenly (about 1.6:1 each) and move in hue as well (light green,
-green, teal, navy on white; teal, green, lime, yellow on dark), so a step is a change of
-colour, not only of shade; the legend and each day's tooltip give the numbers.
+four steps split the room evenly (about 1.6:1 each) and move in hue as well, as viridis
+does (green, teal, blue, purple on white; teal, green, lime, yellow on dark), so a step is
+a change of colour, not only of shade; the legend and each day's tooltip give the numbers.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from streakcore.domain.rules import StreakRule
 from streakcore.domain.streaks import current_streak, find_streaks
 from streakcore.domain.units import DistanceUnit, format_distance
 from streakcore.render.heatmap_days import Buckets, DayFacts, Mark, Picture, picture_of
-from streakcore.render.heatmap_palette import LEVELS, Theme, stylesheet
+from streakcore.render.heatmap_palette import Theme, stylesheet
 
 CELL = 12
 GAP = 3
@@ -265,39 +265,36 @@ class _Drawing:
         return parts
 
     def _legend(self, top: float) -> tuple[list[str], float]:
-        """Swatches of the levels and the marks drawn, then the rule, flowed into lines."""
-        labels = self.picture.buckets.labels()
-        items: list[tuple[list[str], str]] = [([], "no run")]
-        items += [([], label) for label in labels]
-        present = {m for f in self.picture.days for m in f.marks}
-        items += [([], MARK_LABELS[m]) for m in Mark if m in present]
-        levels = [0, *range(1, LEVELS + 1)]
-        swatch_levels = levels + [_swatch_level(m) for m in Mark if m in present]
-        swatch_marks: list[frozenset[Mark]] = [frozenset()] * len(levels)
-        swatch_marks += [frozenset({m}) for m in Mark if m in present]
+        """A swatch per level and per mark drawn, then the rule, flowed into lines."""
+        present = [m for m in Mark if any(m in f.marks for f in self.picture.days)]
+        swatches: list[tuple[int, frozenset[Mark], str]] = [(0, frozenset(), "no run")]
+        swatches += [
+            (level, frozenset(), label)
+            for level, label in enumerate(self.picture.buckets.labels(), start=1)
+        ]
+        swatches += [(_swatch_level(m), frozenset({m}), MARK_LABELS[m]) for m in present]
         parts: list[str] = []
         x, y = 0.0, top
-        for (_, label), level, marks in zip(items, swatch_levels, swatch_marks, strict=True):
+        for level, marks, label in swatches:
             item_w = CELL + 5 + len(label) * CHAR_W + 14
             if x and x + item_w > self.content_w:
                 x, y = 0.0, y + LINE_H + 2
-            sx, sy = PAD + x, y
+            sx = PAD + x
             parts.append(
-                f'<rect class="hm-l{level}" x="{sx:g}" y="{sy:g}" width="{CELL}" '
+                f'<rect class="hm-l{level}" x="{sx:g}" y="{y:g}" width="{CELL}" '
                 f'height="{CELL}" rx="2"/>'
             )
-            parts += _marks_at(sx, sy, level, marks)
-            parts.append(_text(sx + CELL + 5, sy + CELL - 2, label))
+            parts += _marks_at(sx, y, level, marks)
+            parts.append(_text(sx + CELL + 5, y + CELL - 2, label))
             x += item_w
-        y += LINE_H + 4
         notes = [
             f"a streak day: {_rule_text(self.rule, self.unit)}",
             "levels: quartiles of the last 12 months",
         ]
+        y += 4
         for line in _flow(notes, self.content_w, sep="; "):
-            parts.append(_text(PAD, y + CELL - 2, line))
             y += LINE_H
-        y -= LINE_H
+            parts.append(_text(PAD, y + CELL - 2, line))
         return parts, y + LINE_H
 
     def svg(self) -> str:
