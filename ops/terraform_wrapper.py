@@ -149,6 +149,42 @@ def render_plan_comment(environment: str, result: PlanResult) -> str:
     )
 
 
+FIRST_SETTINGS = ("timezone", "alert_email")
+"""What a runner must say before the first plan: their home zone (when 'today' ends, when
+the schedules fire) and where the 20:00 alert goes. Terraform gives neither a default."""
+
+
+def unset_first_settings(var_file: Path, environ: Mapping[str, str]) -> list[str]:
+    """The FIRST_SETTINGS neither `var_file` (outside comments) nor a TF_VAR_ variable sets."""
+    lines = [
+        line.split("#", 1)[0].split("//", 1)[0]
+        for line in var_file.read_text(encoding="utf-8").splitlines()
+    ]
+    return [
+        name
+        for name in FIRST_SETTINGS
+        if f"TF_VAR_{name}" not in environ
+        and not any(line.strip().startswith(name) and "=" in line for line in lines)
+    ]
+
+
+def require_first_settings(working_dir: Path, environment: str) -> None:
+    """ConfigError, before anything runs, when the environment's tfvars leave the home zone
+    or the alert address unset: one line that says what to write where, instead of
+    Terraform's "No value for required variable"."""
+    var_file = working_dir / "environments" / f"{environment}.tfvars"
+    if not var_file.is_file():
+        return
+    missing = unset_first_settings(var_file, os.environ)
+    if missing:
+        raise ConfigError(
+            f"terraform/environments/{environment}.tfvars does not set {' or '.join(missing)}: "
+            'write your home time zone (timezone = "Europe/London") and where the 20:00 alert '
+            'goes (alert_email = "you@example.com", or null for none) there first '
+            "(docs/deploy.md, step 0)"
+        )
+
+
 def parse_backend_config(pairs: Sequence[str]) -> dict[str, str]:
     config: dict[str, str] = {}
     for pair in pairs:
@@ -195,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "init":
         print(runner.init(parse_backend_config(args.backend_config)))
     elif args.command == "plan":
+        require_first_settings(working_dir, args.env)
         if not args.skip_init:
             print(runner.init(parse_backend_config(args.backend_config)))
         plan_file = (args.plan_file or working_dir / f"{args.env}.tfplan").resolve()

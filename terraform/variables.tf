@@ -94,8 +94,7 @@ variable "read_reserved_concurrency" {
 
 variable "timezone" {
   type        = string
-  description = "The athlete's home IANA time zone: decides 'today' and when the schedules fire."
-  default     = "America/New_York"
+  description = "The runner's home IANA time zone (e.g. Europe/London): decides 'today', when the schedules fire, and the unit of the alert text (mi in the US and the UK, km elsewhere). No default: set it first (docs/deploy.md, step 0)."
 
   validation {
     condition     = can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+){1,2})$", var.timezone))
@@ -194,8 +193,7 @@ variable "log_retention_days" {
 
 variable "alert_email" {
   type        = string
-  description = "Email address subscribed to alarms and at-risk alerts; null for no subscription."
-  default     = null
+  description = "Email address that gets the 20:00 at-risk alert and the alarms (confirm AWS's mail once). No default: set it first, or to null on purpose for no mail (docs/deploy.md, step 0)."
 
   validation {
     condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))

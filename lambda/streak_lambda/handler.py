@@ -122,13 +122,13 @@ def get_health() -> Response[str]:
 
 @app.get("/badge.svg")
 def get_badge() -> Response[str]:
-    from streakcore.domain.streaks import StreakStatus
-    from streakcore.render.badge_svg import badge_for, badge_svg
+    from streakcore.render.badge_svg import badge_for, badge_no_sync
 
     services = container()
     current = services.current_streak(services.now())
-    # Before the first sync the honest badge is "0 days", not a broken image.
-    svg = badge_for(current) if current is not None else badge_svg(0, StreakStatus.BROKEN)
+    # Before the first sync there is no streak to count, broken or not: "no sync yet", as
+    # /health (`no_sync_yet`) and /stats ("no runs synced yet") say.
+    svg = badge_for(current) if current is not None else badge_no_sync()
     return Response(
         status_code=200,
         content_type="image/svg+xml",

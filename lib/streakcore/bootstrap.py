@@ -265,7 +265,11 @@ class Services:
 
         with self.reading() as store:
             return check_evening(
-                store, rule=self.settings.streak_rule, now=now, tz=self.settings.zone
+                store,
+                rule=self.settings.streak_rule,
+                now=now,
+                tz=self.settings.zone,
+                units=self.settings.units,
             )
 
     def current_streak(self, as_of: datetime) -> CurrentStreak | None:

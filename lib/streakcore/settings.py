@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streakcore.domain.rules import RuleName, StreakRule
-from streakcore.domain.units import DistanceUnit, parse_distance
+from streakcore.domain.units import DistanceUnit, parse_distance, units_for_zone
 from streakcore.errors import ConfigError, echo
 
 DEFAULT_SMASHRUN_BASE_URL = "https://api.smashrun.com/v1"
@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     rule: RuleName = RuleName.USRSA
     min_distance: str = "1mi"
     units: DistanceUnit = Field(
-        default="km", description="unit of every human-facing output; JSON stays in metres"
+        default="km",
+        description="unit of every human-facing output; JSON stays in metres. Unset, the "
+        "home zone's: mi in the US and the UK, km elsewhere",
     )
 
     smashrun_base_url: str = DEFAULT_SMASHRUN_BASE_URL
@@ -155,6 +157,15 @@ class Settings(BaseSettings):
     def _zone_exists(cls, value: str) -> str:
         resolve_timezone(value)
         return value
+
+    @model_validator(mode="after")
+    def _units_of_the_home_zone(self) -> Settings:
+        # Unset, the units follow the home zone (`units_for_zone`): a New York runner reads
+        # miles and a Berlin runner kilometres without setting anything.
+        if "units" not in self.model_fields_set:
+            self.units = units_for_zone(self.timezone)
+            self.model_fields_set.discard("units")
+        return self
 
     @property
     def streak_rule(self) -> StreakRule:

@@ -5,7 +5,11 @@ aws_region  = "us-east-1"
 # github_repository and state_bucket come from the workflow (TF_VAR_github_repository,
 # TF_VAR_state_bucket): see README.md.
 
-timezone         = "America/New_York"
+# FIRST (docs/deploy.md, step 0), as in prod.tfvars: your home zone and the alert address
+# (dev's evening check is off, so null is fine here). Uncomment, edit:
+# timezone    = "Europe/London"
+# alert_email = null
+
 streak_rule      = "usrsa"
 min_distance     = "1mi"
 sync_time_local  = "06:00"

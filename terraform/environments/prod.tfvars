@@ -4,7 +4,12 @@ aws_region  = "us-east-1"
 # github_repository and state_bucket come from the workflow (TF_VAR_github_repository,
 # TF_VAR_state_bucket): see README.md.
 
-timezone         = "America/New_York"
+# FIRST (docs/deploy.md, step 0): your home time zone and where the 20:00 alert goes. No
+# plan runs until both are set: a zone decides when your day ends and when the schedules
+# fire; without an address nobody hears that the streak is at risk. Uncomment, edit:
+# timezone    = "Europe/London"     # an IANA name: America/Chicago, Asia/Tokyo, ...
+# alert_email = "you@example.com"   # or null for no mail at all
+
 streak_rule      = "usrsa"
 min_distance     = "1mi"
 sync_time_local  = "06:00"
@@ -14,9 +19,6 @@ check_schedule_enabled = true
 log_retention_days     = 365
 public_badge           = false
 allowed_source_cidrs   = []
-
-# Set alert_email to get alarms and at-risk alerts by mail (confirm the subscription).
-# alert_email = "runner@example.com"
 
 # prod owns the account's two singletons (see dev.tfvars): apply it first.
 create_github_oidc_provider = true

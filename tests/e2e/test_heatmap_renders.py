@@ -1,12 +1,15 @@
-"""The heatmap renders in a real browser, in the light and the dark theme.
+"""The heatmap renders in a real browser, a year and a streak, in the light and dark theme.
 
-Debian's headless `chromium` takes a screenshot of the SVG; a tiny PNG reader (zlib and
-the five PNG filters, no imaging library) checks its size and that it is not blank.
+Debian's headless `chromium` takes a screenshot of each SVG; a tiny PNG reader (zlib and
+the five PNG filters, no imaging library) checks what a reader would see: the theme's
+page, every distance colour, the ring around today, the cross on the missed day, and
+nothing drawn after today. Set STREAK_HEATMAP_PNG_DIR to keep the screenshots and look.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -18,11 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import run
-from streakcore.domain.days import group_days
-from streakcore.render.heatmap_svg import heatmap_svg, year_range
+from streakcore.domain.days import Day
+from streakcore.render.heatmap_svg import STEP, streak_heatmap, year_heatmap
+from svg_colours import SVG, fill, theme_colours
 
 REQUIRE_BROWSER_ENV = "STREAK_REQUIRE_BROWSER"
+KEEP_ENV = "STREAK_HEATMAP_PNG_DIR"
 pytestmark = pytest.mark.browser
 
 
@@ -43,12 +47,6 @@ def chromium() -> str:
     return find_chromium(shutil.which("chromium"), required=required)
 
 
-LIGHT_BACKGROUND = (0xFF, 0xFF, 0xFF)
-DARK_BACKGROUND = (0x0D, 0x11, 0x17)
-LIGHT_DEEPEST_GREEN = (0x21, 0x6E, 0x39)
-DARK_BRIGHTEST_GREEN = (0x39, 0xD3, 0x53)
-
-
 @dataclass(frozen=True)
 class Image:
     width: int
@@ -56,8 +54,8 @@ class Image:
     pixels: list[tuple[int, int, int]]
     """RGB, row by row."""
 
-    def at(self, x: int, y: int) -> tuple[int, int, int]:
-        return self.pixels[y * self.width + x]
+    def at(self, x: float, y: float) -> tuple[int, int, int]:
+        return self.pixels[int(y) * self.width + int(x)]
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -110,6 +108,11 @@ def read_png(data: bytes) -> Image:
     return Image(width, height, pixels)
 
 
+def rgb(colour: str) -> tuple[int, int, int]:
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return r, g, b
+
+
 def screenshot(
     chromium: str, svg_file: Path, png_file: Path, size: tuple[int, int], *, dark: bool
 ) -> Image:
@@ -125,55 +128,101 @@ def screenshot(
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
     assert png_file.exists(), f"chromium wrote no screenshot: {done.stderr[-2000:]}"
+    keep = os.environ.get(KEEP_ENV)
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(png_file, Path(keep) / png_file.name)
     return read_png(png_file.read_bytes())
 
 
+TODAY = date(2026, 7, 15)
+"""Mid-year: half the year drawn, half still to come."""
+
+
+def streaker_days() -> list[Day]:
+    """A streaker's last two years up to TODAY: daily runs of 4 to 9 km, long Sundays,
+    a missed day on 2 March that broke a streak, and a close call on 20 May."""
+    rng = random.Random(12)
+    days = []
+    d = date(2024, 7, 1)
+    while d <= TODAY:
+        km = rng.uniform(14, 24) if d.weekday() == 6 else rng.triangular(4.0, 9.0, 6.0)
+        if d == date(2026, 5, 20):
+            km = 1.65
+        if d != date(2026, 3, 2):
+            metres = km * 1000
+            days.append(
+                Day(d, runs=1, distance_m=metres, duration_s=metres * 0.36, longest_m=metres)
+            )
+        d += timedelta(days=1)
+    return days
+
+
+@dataclass(frozen=True)
+class Picture:
+    name: str
+    svg: str
+    path: Path
+    size: tuple[int, int]
+
+
 @pytest.fixture(scope="module")
-def heatmap(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[int, int]]:
-    """A 2024 (leap year) heatmap with runs of every colour and a streak outlined."""
-    first, last = year_range(2024)
-    runs = [
-        run(first + timedelta(days=i), miles=(0.5, 2.0, 4.0, 8.0, 14.0)[i % 5])
-        for i in range(0, 366, 1)
-        if i % 7 != 3
-    ]
-    streak = {first + timedelta(days=i) for i in range(200, 260)}
-    svg = heatmap_svg(
-        group_days(runs), first=first, last=last, streak_dates=streak, title="2024 heatmap"
-    )
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Picture]:
     folder = tmp_path_factory.mktemp("heatmap")
-    path = folder / "heatmap.svg"
-    path.write_text(svg, encoding="utf-8")
-    root = ET.fromstring(svg.encode())
-    assert date(2024, 2, 29).isoformat() in svg
-    return path, (int(root.attrib["width"]), int(root.attrib["height"]))
+    days = streaker_days()
+    svgs = {
+        "year": year_heatmap(days, year=2026, today=TODAY, units="km"),
+        "streak": streak_heatmap(days, today=TODAY, units="mi"),
+    }
+    found = {}
+    for name, svg in svgs.items():
+        path = folder / f"heatmap-{name}.svg"
+        path.write_text(svg, encoding="utf-8")
+        root = ET.fromstring(svg.encode())
+        found[name] = Picture(
+            name, svg, path, (int(root.attrib["width"]), int(root.attrib["height"]))
+        )
+    return found
 
 
-@pytest.mark.parametrize(
-    ("dark", "background", "longest_runs"),
-    [(False, LIGHT_BACKGROUND, LIGHT_DEEPEST_GREEN), (True, DARK_BACKGROUND, DARK_BRIGHTEST_GREEN)],
-    ids=["light", "dark"],
-)
+def cell_box(svg: str, day: date) -> tuple[float, float]:
+    """The centre of the cell drawn for `day`."""
+    for rect in ET.fromstring(svg.encode()).iter(f"{SVG}rect"):
+        if rect.get("data-date") == day.isoformat():
+            return float(rect.attrib["x"]) + 6, float(rect.attrib["y"]) + 6
+    raise AssertionError(f"no cell for {day}")
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("name", ["year", "streak"])
 def test_the_heatmap_renders_in_headless_chromium(
-    chromium: str,
-    heatmap: tuple[Path, tuple[int, int]],
-    tmp_path: Path,
-    dark: bool,
-    background: tuple[int, int, int],
-    longest_runs: tuple[int, int, int],
+    chromium: str, pictures: dict[str, Picture], tmp_path: Path, name: str, dark: bool
 ) -> None:
-    # given the SVG of a year with runs of every distance
-    svg_file, size = heatmap
+    # given the SVG of a streaker's year (or current streak), light and dark colours in it
+    picture = pictures[name]
+    theme = "dark" if dark else "light"
+    colours = theme_colours(picture.svg)[theme]
+    png = tmp_path / f"heatmap-{name}-{theme}.png"
     # when Chromium takes a screenshot of it, in the light or the dark theme
-    image = screenshot(chromium, svg_file, tmp_path / "shot.png", size, dark=dark)
-    # then the picture has the SVG's size, the theme's colours, and is far from blank
-    assert (image.width, image.height) == size
-    assert image.at(size[0] - 2, 2) == background
-    assert longest_runs in set(image.pixels), "the half-marathon days are not drawn"
-    colours = set(image.pixels)
-    assert len(colours) >= 8, f"a nearly blank screenshot: {len(colours)} colours"
-    share_of_background = image.pixels.count(background) / len(image.pixels)
-    assert share_of_background < 0.9
+    image = screenshot(chromium, picture.path, png, picture.size, dark=dark)
+    # then the picture has the SVG's size and the theme's page
+    assert (image.width, image.height) == picture.size
+    page = rgb(fill(colours, ".hm-bg"))
+    assert image.at(image.width - 2, 2) == page
+    # and every distance level is drawn in its colour, and today in its ring
+    seen = set(image.pixels)
+    for level in range(1, 5):
+        assert rgb(fill(colours, f".hm-l{level}")) in seen, f"level {level} is not drawn"
+    assert rgb(fill(colours, ".hm-today", "stroke")) in seen
+    x, y = cell_box(picture.svg, TODAY)
+    assert image.at(x + 3 * STEP, y) == page, "a day after today is drawn"
+    if name == "year":
+        # the cross on the missed day, in its own colour, over its cell
+        cx, cy = cell_box(picture.svg, date(2026, 3, 2))
+        box = {image.at(cx + dx, cy + dy) for dx in range(-6, 6) for dy in range(-6, 6)}
+        assert rgb(fill(colours, ".hm-broken", "stroke")) in box
+    # and far from blank
+    assert image.pixels.count(page) / len(image.pixels) < 0.9
 
 
 def test_a_missing_browser_fails_where_it_is_required() -> None:

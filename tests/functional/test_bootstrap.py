@@ -49,3 +49,30 @@ def test_building_the_services_imports_no_adapter() -> None:
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     # Then nothing is imported that a request has not asked for
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("units", "needed"), [("km", "1.61 km"), ("mi", "1.00 mi")])
+def test_the_evening_check_the_lambda_alerts_with_speaks_the_settings_unit(
+    tmp_path: Path, units: str, needed: str
+) -> None:
+    # Given a database whose streak ran to yesterday, and STREAK_UNITS (a New York runner
+    # who reads km, or miles)
+    from datetime import datetime, timedelta, timezone
+
+    from helpers import daily_runs
+    from streakcore.ports import Batch, StoredActivity
+    from streakcore.storage.duckdb.store import DuckDBRunStore
+
+    db = tmp_path / "runs.duckdb"
+    with DuckDBRunStore.open(db) as store:
+        store.apply(
+            Batch(activities=[StoredActivity(a, "fp") for a in daily_runs("2026-11-15", 10)])
+        )
+    settings = Settings(
+        db=str(db), cache_dir=tmp_path / "cache", timezone="America/New_York", units=units
+    )
+    # When the evening check is read, as the Lambda's 20:00 schedule reads it
+    now = datetime(2026, 11, 25, 20, 0, tzinfo=timezone(timedelta(hours=-5)))
+    message = Services(settings).evening_check(now).check.message
+    # Then the alert text says the distance in that unit only
+    assert f"at least {needed} before midnight" in message

@@ -84,8 +84,14 @@ def heatmap_span(tmp_path: Path, rule: str, common: list[str]) -> tuple[str, str
     out = tmp_path / "streak.svg"
     if main(["heatmap", "--streak", "-o", str(out), "--rule", rule, *common]) != 0:
         return None
-    cells = [r.attrib["data-date"] for r in ET.fromstring(out.read_bytes()).iter(f"{SVG}rect")
-             if "data-date" in r.attrib]  # fmt: skip
+    # The streak's own days: each says which day of the streak it is (today, drawn too,
+    # does not until it counts).
+    rects = ET.fromstring(out.read_bytes()).iter(f"{SVG}rect")
+    cells = [
+        r.attrib["data-date"]
+        for r in rects
+        if "data-date" in r.attrib and "streak day" in (r.findtext(f"{SVG}title") or "")
+    ]
     return cells[0], cells[-1]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -193,18 +194,34 @@ def test_check_without_a_database_is_a_usage_error(
     assert "no database" in capsys.readouterr().err
 
 
-def test_heatmap_of_a_year_writes_an_svg_with_a_cell_per_day(db: str, tmp_path: Path) -> None:
+def test_heatmap_of_a_year_draws_each_day_until_today_and_marks_the_streaks(
+    db: str, tmp_path: Path
+) -> None:
+    # given the November streaks, drawn on the evening of 25 November
     out = tmp_path / "year.svg"
-    code = streak("heatmap", "--year", "2026", "-o", str(out), "--db", db, "--as-of", EVENING)
+    code = streak(
+        "heatmap", "--year", "2026", "-o", str(out), "--db", db, "--as-of", EVENING, *ZONE
+    )  # fmt: skip
     assert code == 0
     root = ET.fromstring(out.read_bytes())
     day_cells = [r for r in root.iter(f"{SVG}rect") if "data-date" in r.attrib]
-    assert len(day_cells) == 365
-    outlined = {r.attrib["data-date"] for r in day_cells if "streak" in r.attrib["class"]}
-    assert len(outlined) == 23  # 24 days of runs, of which 11-15 does not count under usrsa
+    # then every day up to today has a cell, none after it
+    assert len(day_cells) == 329
+    assert day_cells[-1].attrib["data-date"] == "2026-11-25"
+    # and the marks tell the streak's story: two starts, the short day that broke the
+    # first (11-15, under usrsa), and today
+    marks = {
+        r.attrib["data-date"]: r.attrib["data-marks"] for r in day_cells if "data-marks" in r.attrib
+    }
+    assert marks == {
+        "2026-11-01": "start",
+        "2026-11-15": "broken",
+        "2026-11-16": "start",
+        "2026-11-25": "today",
+    }
 
 
-def test_heatmap_of_the_current_streak_spans_exactly_the_streak(db: str, tmp_path: Path) -> None:
+def test_heatmap_of_the_current_streak_spans_the_streak_and_today(db: str, tmp_path: Path) -> None:
     out = tmp_path / "streak.svg"
     code = streak(
         "heatmap", "--streak", "-o", str(out), "--db", db, "--as-of", EVENING, "--rule", "any",
@@ -213,9 +230,10 @@ def test_heatmap_of_the_current_streak_spans_exactly_the_streak(db: str, tmp_pat
     assert code == 0
     root = ET.fromstring(out.read_bytes())
     dates = [r.attrib["data-date"] for r in root.iter(f"{SVG}rect") if "data-date" in r.attrib]
+    # the streak (24 days from 11-01, at risk) and today, still without a run
     assert dates[0] == "2026-11-01"
-    assert dates[-1] == "2026-11-24"
-    assert len(dates) == 24
+    assert dates[-1] == "2026-11-25"
+    assert len(dates) == 25
 
 
 def test_heatmap_of_a_broken_streak_is_refused_with_a_hint(
@@ -295,3 +313,137 @@ def test_the_first_streak_day_of_the_ledger_is_the_first_day_of_the_streak(
     assert [(r["date"], int(r["streak_day"])) for r in rows] == [
         ((first + timedelta(days=i)).isoformat(), i + 1) for i in range(24)
     ]
+
+
+class _Terminal(io.StringIO):
+    """What `streak check` writes to when a person runs it: a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_check_wraps_between_words_to_the_terminal_and_colours_the_verdict(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given the message of the evening check
+    streak("check", "--no-sync", "--db", db, "--as-of", EVENING, "--json", *ZONE)
+    message = json.loads(capsys.readouterr().out)["message"]
+    # and a person at an 80-column terminal that shows colour
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    # when the evening check finds the streak at risk
+    code = streak("check", "--no-sync", "--db", db, "--as-of", EVENING, *ZONE)
+    out = terminal.getvalue()
+    # then the verdict is yellow, and the paragraph is wrapped between words, never in one
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
+    lines = plain.splitlines()
+    assert code == 1
+    assert "\x1b[1;33mAt risk:" in out
+    assert len(lines) > 1
+    assert all(len(line) <= 80 for line in lines)
+    assert " ".join(line.strip() for line in lines) == message
+
+
+def test_check_honours_no_color_and_prints_one_plain_line_into_a_pipe(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given NO_COLOR on a terminal
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    streak("check", "--no-sync", "--db", db, "--as-of", EVENING, *ZONE)
+    # then no colour is sent
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", terminal.getvalue())
+    # and into a pipe (cron, notify-send) the message is one plain line
+    monkeypatch.undo()
+    streak("check", "--no-sync", "--db", db, "--as-of", EVENING, *ZONE)
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    assert len(out.splitlines()) == 1
+
+
+def test_heatmap_without_o_writes_a_file_instead_of_svg_on_the_terminal(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given a person at a terminal in some directory
+    monkeypatch.chdir(tmp_path)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    # when they ask for the heatmap without -o
+    code = streak("heatmap", "--db", db, "--as-of", EVENING, *ZONE)
+    # then no SVG reaches the terminal: it is in ./heatmap.svg, and stderr says where
+    assert code == 0
+    assert "<svg" not in terminal.getvalue()
+    assert (tmp_path / "heatmap.svg").read_text().startswith("<svg")
+    assert "heatmap.svg" in capsys.readouterr().err
+
+
+def test_heatmap_without_o_into_a_pipe_prints_the_svg(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert streak("heatmap", "--db", db, "--as-of", EVENING, *ZONE) == 0
+    assert capsys.readouterr().out.startswith("<svg")
+    assert not (tmp_path / "heatmap.svg").exists()
+
+
+def test_demo_shows_the_progress_of_each_sync_phase_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_streak_env: Path
+) -> None:
+    # given a person running the demo at a terminal
+    monkeypatch.setenv("COLUMNS", "100")
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    # when the demo syncs its half-year athlete
+    code = streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5")
+    out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal.getvalue())
+    # then each phase of the sync had a bar with its count, left in place when done
+    assert code == 0
+    fetched = re.findall(r"Fetching splits\s.*?(\d+)/(\d+)", out)
+    assert fetched, out[:2000]
+    done, total = fetched[-1]
+    assert done == total != "0"
+    assert "Searching runs" in out
+    assert "Checking for deleted runs" in out
+
+
+def test_demo_into_a_pipe_shows_no_progress_bars(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_streak_env: Path
+) -> None:
+    assert streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5") == 0
+    out = capsys.readouterr().out
+    assert "Fetching splits" not in out
+    assert "\x1b[" not in out
+
+
+def test_badge_without_o_on_a_terminal_writes_badge_svg(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    assert streak("badge", "--db", db, "--as-of", EVENING, *ZONE) == 0
+    assert "<svg" not in terminal.getvalue()
+    assert (tmp_path / "badge.svg").read_text().startswith("<svg")
+
+
+def test_the_demos_stats_and_heatmap_speak_the_runners_unit_not_the_athletes(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clean_streak_env: Path,
+) -> None:
+    # given a runner in Berlin (km) and the demo's athlete in New York (miles)
+    monkeypatch.setenv("STREAK_TIMEZONE", "Europe/Berlin")
+    # when the demo runs
+    assert streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5") == 0
+    out = capsys.readouterr().out
+    heatmap = (tmp_path / "demo" / "heatmap.svg").read_text()
+    # then the stats and the picture are both in km
+    assert re.search(r"\d km\b", out)
+    assert not re.search(r"\d mi\b", out)
+    assert " km" in heatmap
+    assert not re.search(r"\d mi\b", heatmap)

@@ -33,23 +33,34 @@ def test_the_minimum_distance_flag_names_the_setting_that_changes_its_default(
     assert "(default: $STREAK_MIN_DISTANCE or 1mi)" in help_of(command, capsys)
 
 
-@pytest.mark.parametrize("command", ["stats", "rules", "check", "heatmap", "badge"])
+@pytest.mark.parametrize("command", ["stats", "streaks", "rules", "check", "heatmap", "badge"])
 def test_the_time_zone_flag_names_its_setting_where_the_command_uses_a_zone(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert "(default: $STREAK_TIMEZONE or this machine's zone)" in help_of(command, capsys)
 
 
-def test_streaks_has_no_time_zone_flag_since_it_has_no_today(
+def test_ledger_has_no_time_zone_flag_since_it_has_no_today(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # given the help does not offer it
-    assert "--tz" not in help_of("streaks", capsys)
+    assert "--tz" not in help_of("ledger", capsys)
     # when it is passed anyway
-    code = main(["streaks", "--tz", "Europe/London"])
+    code = main(["ledger", "--tz", "Europe/London"])
     # then it is refused rather than silently ignored
     assert code == 2
     assert "--tz" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", ["stats", "streaks", "rules", "check", "heatmap", "ledger", "demo"]
+)
+def test_every_command_with_distances_for_a_person_takes_units(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = help_of(command, capsys)
+    assert "--units {km,mi}" in text
+    assert "(default: $STREAK_UNITS, else mi for a home zone in the US or the UK" in text
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import copy
 import io
 import json
 import logging
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -766,12 +767,30 @@ def test_health_is_healthy_with_the_last_sync(world: World) -> None:
     assert body["last_sync"].endswith("Z")
 
 
-def test_health_before_any_sync_is_healthy_with_no_last_sync(world: World) -> None:
+def test_before_the_first_sync_health_badge_and_stats_all_say_no_sync_yet(world: World) -> None:
+    # given a deployed stack whose bucket holds nothing yet: no sync has run
     world.container(_fresh_bucket("health-new"))
 
-    _, _, body = call(api("GET", "/health", key=None))
+    # when /health, /badge.svg and /stats are asked
+    _, _, health = call(api("GET", "/health", key=None))
+    badge_status, _, badge = call(api("GET", "/badge.svg", key=None))
+    stats_status, _, stats = call(api("GET", "/stats"))
 
-    assert body == {"status": "healthy", "reason": None, "last_sync": None, "last_attempt": None}
+    # then each says, in its own way, that nothing has been synced yet: not "healthy", not
+    # a "0 days (broken)" streak
+    assert health == {
+        "status": "degraded",
+        "reason": "no_sync_yet",
+        "last_sync": None,
+        "last_attempt": None,
+    }
+    assert badge_status == 200
+    texts = [t.text for t in ET.fromstring(badge).iter("{http://www.w3.org/2000/svg}text")]
+    assert "no sync yet" in texts
+    assert "0 days" not in badge
+    assert "broken" not in badge
+    assert stats_status == 404
+    assert "no runs synced yet" in stats["message"]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import re
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +19,8 @@ from streakcore.domain.days import group_days, qualifying_days
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.streaks import find_streaks
-from streakcore.errors import StoreNotFound
+from streakcore.entrypoints.notebook import Relation
+from streakcore.errors import ConfigError, StoreNotFound
 from streakcore.ports import Batch, StoredActivity
 from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.usecases.stats import LAST_SYNC_KEY
@@ -198,3 +202,79 @@ def test_a_relation_of_a_closed_database_says_so(synced_db: Path) -> None:
     db.close()
     with pytest.raises(duckdb.Error):
         runs.fetchall()
+
+
+def test_the_database_shows_in_a_notebook_as_a_small_table_and_its_heatmap(
+    synced_db: Path, clean_streak_env: Path
+) -> None:
+    # given a database opened in a notebook
+    with streakcore.open(str(synced_db)) as db:
+        # when the notebook shows it (the cell's value is `db`)
+        html = db._repr_html_()
+        text = repr(db)
+    # then it is a table of what it holds, and the last year's heatmap inline
+    assert "<table>" in html
+    for shown in ("Runs", "39", "Span", "2024-03-01 to 2024-03-28", "Last sync", "2024-03-29"):
+        assert shown in html
+    assert "<svg" in html
+    assert "The last 12 months" in html
+    # and its text form says the same, not `<... object at 0x...>`
+    assert "object at 0x" not in text
+    assert str(synced_db) in text
+    assert "39 runs, 2024-03-01 to 2024-03-28, last sync 2024-03-29T06:00" in text
+
+
+def test_the_stats_body_shows_in_a_notebook_as_a_small_table_in_the_chosen_unit(
+    synced_db: Path, clean_streak_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a runner who reads kilometres
+    monkeypatch.setenv("STREAK_UNITS", "km")
+    with streakcore.open(str(synced_db)) as db:
+        body = db.stats(as_of=AS_OF, tz="UTC")
+    # when a notebook shows the body
+    html = body._repr_html_()
+    # then it is a short table (not pydantic's wall of text) with distances in km only
+    assert html.startswith("<table>")
+    assert 5 <= html.count("<tr>") <= 10
+    assert "Current streak" in html
+    assert re.search(r"\d km\b", html)
+    assert not re.search(r"\d mi\b", html)
+    assert "RunRecord(" not in html
+    # and IPython's text view is the same table; the JSON does not change with the unit
+    printed: list[str] = []
+
+    class Printer:
+        def text(self, value: str) -> None:
+            printed.append(value)
+
+    body._repr_pretty_(Printer(), cycle=False)
+    assert "Current streak" in printed[0]
+    assert json.loads(body.model_dump_json())["rule"]["min_distance_m"] == 1609.344
+
+
+@pytest.mark.parametrize("missing", ["pandas", "numpy"])
+def test_df_without_pandas_says_which_extra_to_install(
+    synced_db: Path, monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    # given a notebook without pandas (or numpy) installed
+    monkeypatch.setitem(sys.modules, missing, None)
+    with streakcore.open(str(synced_db)) as db:
+        # when a relation is asked for a DataFrame, directly or after a filter
+        for relation in (db.runs(), db.runs().filter("distance_m > 1000"), db.streaks()):
+            # then the error says what to install, not "No module named numpy"
+            with pytest.raises(ConfigError, match=r"pip install 'streakcore\[notebook\]'"):
+                relation.df()
+        # and the relation still answers without pandas
+        assert db.runs().limit(1).fetchall()
+
+
+def test_the_notebooks_relations_combine_like_duckdbs(synced_db: Path) -> None:
+    with streakcore.open(str(synced_db)) as db:
+        runs, splits = db.runs(), db.splits()
+        # a relation works with itself (each relation has a cursor of its own)
+        joined = runs.set_alias("a").join(runs.set_alias("b"), "a.activity_id = b.activity_id")
+        assert isinstance(joined, Relation)
+        assert len(joined.fetchall()) == len(runs.fetchall())
+        assert isinstance(splits.aggregate("count(*)"), Relation)
+        assert "activity_id" in runs.columns
+        assert "activity_id" in repr(runs)

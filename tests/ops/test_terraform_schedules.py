@@ -37,9 +37,10 @@ def test_schedule_fires_at_a_local_time_in_the_athletes_time_zone(
     assert block(body, "flexible_time_window")["mode"] == "OFF"
 
 
-def test_time_zone_defaults_to_new_york_and_rejects_non_iana_names() -> None:
+def test_time_zone_has_no_default_and_rejects_non_iana_names() -> None:
+    # A default zone is someone else's evening: a London runner got New York's schedules.
     variable = load_stack().variables["timezone"]
-    assert variable["default"] == "America/New_York"
+    assert "default" not in variable
     assert "regex(" in block(variable, "validation")["condition"]
 
 

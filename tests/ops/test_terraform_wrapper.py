@@ -71,7 +71,9 @@ def fake_terraform(
 def working_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "terraform"
     (directory / "environments").mkdir(parents=True)
-    (directory / "environments" / "prod.tfvars").write_text('environment = "prod"\n')
+    (directory / "environments" / "prod.tfvars").write_text(
+        'environment = "prod"\ntimezone = "Europe/London"\nalert_email = "runner@example.com"\n'
+    )
     return directory
 
 
@@ -361,3 +363,47 @@ def test_comment_file_is_written_when_asked(
 
     assert "1 to change" in comment.read_text()
     assert Path(comment).read_text().startswith("### Terraform plan: `prod`: changes")
+
+
+@pytest.mark.parametrize(
+    ("tfvars", "missing"),
+    [
+        ('environment = "prod"\n# timezone = "Europe/London"\n', "timezone or alert_email"),
+        ('environment = "prod"\ntimezone = "Europe/London"\n', "alert_email"),
+        ('environment = "prod"\nalert_email = null\n', "timezone"),
+    ],
+    ids=["neither (commented out)", "no address", "no zone"],
+)
+def test_a_plan_without_the_runners_zone_and_alert_address_stops_before_terraform_runs(
+    fake_terraform: Callable[[], list[list[str]]],
+    working_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tfvars: str,
+    missing: str,
+) -> None:
+    # given the tfvars as shipped (or half edited), and no TF_VAR_ for them
+    monkeypatch.delenv("TF_VAR_timezone", raising=False)
+    monkeypatch.delenv("TF_VAR_alert_email", raising=False)
+    (working_dir / "environments" / "prod.tfvars").write_text(tfvars)
+    # when prod is planned
+    code = terraform_wrapper.main(["--chdir", str(working_dir), "plan", "--env", "prod"])
+    # then nothing ran, and one line says what to write where
+    err = capsys.readouterr().err
+    assert code == 1
+    assert fake_terraform() == []
+    assert f"environments/prod.tfvars does not set {missing}" in err
+    assert "docs/deploy.md, step 0" in err
+
+
+def test_the_zone_and_address_may_come_from_tf_var_instead(
+    fake_terraform: Callable[[], list[list[str]]],
+    working_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (working_dir / "environments" / "prod.tfvars").write_text('environment = "prod"\n')
+    monkeypatch.setenv("TF_VAR_timezone", "Europe/London")
+    monkeypatch.setenv("TF_VAR_alert_email", "runner@example.com")
+    exit_codes(monkeypatch, plan=0)
+    assert terraform_wrapper.main(["--chdir", str(working_dir), "plan", "--env", "prod"]) == 0
+    assert [call[0] for call in fake_terraform()] == ["init", "plan", "show"]

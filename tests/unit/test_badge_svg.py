@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from streakcore.domain.streaks import CurrentStreak, StreakStatus
-from streakcore.render.badge_svg import badge_for, badge_svg
+from streakcore.render.badge_svg import STATUS_COLOURS, badge_for, badge_no_sync, badge_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -65,3 +65,13 @@ def test_the_badge_of_a_current_streak_uses_its_days_and_status() -> None:
     assert "998 days" in texts(svg)
     assert message_colour(svg) == message_colour(badge_svg(1, StreakStatus.AT_RISK))
     assert message_colour(svg) != message_colour(badge_svg(1, StreakStatus.DONE_TODAY))
+
+
+def test_before_the_first_sync_the_badge_says_no_sync_yet_in_grey() -> None:
+    # given no database yet, when the badge is drawn
+    svg = badge_no_sync()
+    # then it counts no days and judges nothing: "no sync yet", in none of the status colours
+    assert "no sync yet" in texts(svg)
+    assert not any("day" in t for t in texts(svg))
+    assert message_colour(svg) not in STATUS_COLOURS.values()
+    assert ET.fromstring(svg).attrib["aria-label"] == "run streak: no sync yet"

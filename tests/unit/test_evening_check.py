@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import re
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -192,3 +193,34 @@ def test_a_day_of_totals_counts_like_the_runs_it_adds_up() -> None:
     # then today's run counts towards the mile
     assert result.today_runs == 1
     assert result.short_by_m == pytest.approx(0.4 * METRES_PER_MILE)
+
+
+@pytest.mark.parametrize(
+    ("zone", "units", "needed", "other"),
+    [
+        ("America/New_York", None, "at least 1.00 mi", " km"),
+        ("Europe/Berlin", None, "at least 1.61 km", " mi"),
+        ("America/New_York", "km", "at least 1.61 km", " mi"),
+        ("Europe/Berlin", "mi", "at least 1.00 mi", " km"),
+    ],
+)
+def test_the_alert_text_speaks_the_runners_unit_only(
+    zone: str, units: str | None, needed: str, other: str
+) -> None:
+    # given a streak at risk, checked at 20:00 in the runner's zone, no run yet today
+    tz = ZoneInfo(zone)
+    today = datetime(2026, 11, 25, 20, 0, tzinfo=tz)
+    offset = timezone(today.utcoffset() or timedelta(0))
+    runs = [run(today.date() - timedelta(days=i), 3.0, offset=offset) for i in range(1, 6)]
+    # when the check is made (the unit set, or left to the home zone)
+    result = evening_check(
+        group_days(runs),
+        rule=USRSA,
+        now=today,
+        tz=tz,
+        units=units,  # type: ignore[arg-type]
+    )
+    # then the message gives every distance in that one unit, never "mi (km)"
+    assert needed in result.message
+    assert not re.search(rf"\d{other}\b", result.message)
+    assert "(1.61 km)" not in result.message

@@ -26,7 +26,7 @@ from streakcore.domain.models import Activity
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import build_snapshot, compute_stats, render_stats
 from streakcore.domain.streaks import CurrentStreak, StreakStatus, find_streaks
-from streakcore.domain.units import METRES_PER_MILE
+from streakcore.domain.units import EXACT_NUMBERS, METRES_PER_MILE
 
 HOME = ZoneInfo("America/New_York")
 USRSA = StreakRule()
@@ -258,7 +258,7 @@ def test_close_calls_rendered_from_a_stored_snapshot_match_the_days() -> None:
         for d in (date(2026, 11, 25) - timedelta(days=i) for i in range(20))
     ]
     snapshot = build_snapshot(runs, [], [USRSA])
-    stored = type(snapshot).model_validate_json(snapshot.model_dump_json())
+    stored = type(snapshot).model_validate_json(snapshot.model_dump_json(context=EXACT_NUMBERS))
     # when it is rendered the next morning (at risk) and two days later (broken)
     morning = render_stats(
         stored, rule=USRSA, as_of=at("2026-11-26T07:00:00-05:00"), tz=HOME, last_sync=None

@@ -14,7 +14,7 @@ from streakcore.domain.rule_compare import compare_rules, disagreements
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.stats import build_snapshot, default_rules, render_rules, rules_body
 from streakcore.domain.streaks import StreakStatus
-from streakcore.domain.units import METRES_PER_MILE
+from streakcore.domain.units import EXACT_NUMBERS, METRES_PER_MILE
 
 HOME = ZoneInfo("America/New_York")
 MILE = METRES_PER_MILE
@@ -104,7 +104,7 @@ def test_the_snapshot_answers_every_rule_exactly_as_the_days_do() -> None:
     # given a snapshot built for the default rules after a sync
     runs = november()
     snapshot = build_snapshot(runs, [], default_rules(StreakRule()))
-    stored = type(snapshot).model_validate_json(snapshot.model_dump_json())
+    stored = type(snapshot).model_validate_json(snapshot.model_dump_json(context=EXACT_NUMBERS))
     as_of = at("2026-11-18T07:00:00-05:00")
     # when `?rule=all` is answered from it, and from the days
     from_snapshot = render_rules(stored, min_distance_m=MILE, as_of=as_of, tz=HOME, last_sync=None)

@@ -23,7 +23,14 @@ from streakcore.domain.streaks import (
     find_streaks,
     today_in,
 )
-from streakcore.domain.units import format_distance
+from streakcore.domain.units import (
+    DistanceUnit,
+    Metres,
+    MinimumMetres,
+    Seconds,
+    format_distance,
+    units_for_zone,
+)
 
 
 class EveningCheck(BaseModel):
@@ -35,19 +42,19 @@ class EveningCheck(BaseModel):
     """The instant checked, in the home zone."""
     timezone: str
     rule: RuleName
-    min_distance_m: float
+    min_distance_m: MinimumMetres
     today: date
     """The home calendar date at `as_of`."""
     status: StreakStatus
     qualifies_today: bool
     today_runs: int
-    today_distance_m: float
-    short_by_m: float
+    today_distance_m: Metres
+    short_by_m: Metres
     """The run still needed today: what the day's total lacks (usrsa), one whole run of
     the minimum (strict), or 0 (any: a run of any length counts). 0 once today counts."""
     deadline: datetime
     """Home midnight: the first instant of tomorrow in the home zone."""
-    time_left_s: float
+    time_left_s: Seconds
     """Real seconds until `deadline` (a DST change that day is counted as it happens)."""
     streak_days: int
     """The current streak's length (0 when broken)."""
@@ -101,9 +108,16 @@ def short_by_m(day: Day | None, rule: StreakRule) -> float:
 
 
 def evening_check(
-    days: Sequence[Day], *, rule: StreakRule, now: datetime, tz: ZoneInfo
+    days: Sequence[Day],
+    *,
+    rule: StreakRule,
+    now: datetime,
+    tz: ZoneInfo,
+    units: DistanceUnit | None = None,
 ) -> EveningCheck:
-    """The check at the instant `now` (aware) for a runner whose home zone is `tz`."""
+    """The check at the instant `now` (aware) for a runner whose home zone is `tz`; the
+    message in `units` (default: the home zone's, as `STREAK_UNITS` defaults)."""
+    unit = units or units_for_zone(tz.key)
     today = today_in(now, tz)
     seen = runs_started_by(days, now)
     current = current_streak(find_streaks(qualifying_days(seen, rule)), today)
@@ -128,7 +142,7 @@ def evening_check(
         "streak_days": current.days,
         "days_at_stake": current.days if current.status is StreakStatus.AT_RISK else 0,
     }
-    message = _message(current, rule, today, today_day, short_m, left_s, tz)
+    message = _message(current, rule, today, today_day, short_m, left_s, tz, unit)
     return EveningCheck(**check_without_message, message=message)
 
 
@@ -145,28 +159,28 @@ def _days(n: int) -> str:
     return f"{n:,} day" if n == 1 else f"{n:,} days"
 
 
-def _need(rule: StreakRule, day: Day | None, short_m: float) -> str:
+def _need(rule: StreakRule, day: Day | None, short_m: float, unit: DistanceUnit) -> str:
     if rule.name is RuleName.ANY:
         return "a run of any length"
     if rule.name is RuleName.STRICT:
-        return f"one run of at least {format_distance(short_m)}"
+        return f"one run of at least {format_distance(short_m, unit)}"
     more = " more" if day is not None else ""
-    return f"at least {format_distance(short_m)}{more}"
+    return f"at least {format_distance(short_m, unit)}{more}"
 
 
-def _so_far(rule: StreakRule, when: str, day: Day | None) -> str:
+def _so_far(rule: StreakRule, when: str, day: Day | None, unit: DistanceUnit) -> str:
     if day is None:
         return f"Today ({when}) has no run yet."
     runs = day.runs
-    ran = f"Today ({when}) you have run {format_distance(day.distance_m)} in {runs} run"
+    ran = f"Today ({when}) you have run {format_distance(day.distance_m, unit)} in {runs} run"
     if rule.name is RuleName.STRICT:
-        minimum = format_distance(rule.min_distance_m)
+        minimum = format_distance(rule.min_distance_m, unit)
         if runs == 1:
             return f"{ran}, short of the {minimum} the strict rule needs in one run."
         return f"{ran}s, but none of them reaches {minimum} on its own."
     return (
         f"{ran}{'s' if runs > 1 else ''}, short of the "
-        f"{format_distance(rule.min_distance_m)} the {rule.name} rule needs."
+        f"{format_distance(rule.min_distance_m, unit)} the {rule.name} rule needs."
     )
 
 
@@ -178,20 +192,21 @@ def _message(
     short_m: float,
     left_s: float,
     tz: ZoneInfo,
+    unit: DistanceUnit,
 ) -> str:
     when = f"{today:%A} {today.day} {today:%B}"
     deadline = f"before midnight in {tz.key}: {format_time_left(left_s)} left"
     if current.status is StreakStatus.DONE_TODAY:
-        ran = format_distance(day.distance_m) if day is not None else "a run"
+        ran = format_distance(day.distance_m, unit) if day is not None else "a run"
         return (
             f"Safe: today ({when}) already counts under the {rule.name} rule with {ran}. "
             f"Your streak is {_days(current.days)} long and the next run is due tomorrow."
         )
-    need = f"You need {_need(rule, day, short_m)} {deadline}."
+    need = f"You need {_need(rule, day, short_m, unit)} {deadline}."
     if current.status is StreakStatus.AT_RISK:
         return (
             f"At risk: your {current.days:,}-day streak ends tonight unless you run. "
-            f"{_so_far(rule, when, day)} {need} Do it and the streak is "
+            f"{_so_far(rule, when, day, unit)} {need} Do it and the streak is "
             f"{_days(current.days + 1)} long."
         )
     last = (
@@ -200,6 +215,6 @@ def _message(
         else "you have no qualifying day yet"
     )
     return (
-        f"No streak at stake: {last}. {_so_far(rule, when, day)} {need} "
+        f"No streak at stake: {last}. {_so_far(rule, when, day, unit)} {need} "
         "Do it to start a new streak."
     )

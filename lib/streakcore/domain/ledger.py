@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from streakcore.domain.days import Day
 from streakcore.domain.models import Run
 from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.units import Metres, MinimumMetres
 
 
 class LedgerRow(BaseModel):
@@ -29,11 +30,11 @@ class LedgerRow(BaseModel):
     streak_day: int
     """Which day of that streak this is (1 on its first day)."""
     activity_ids: tuple[str, ...]
-    distances_m: tuple[float, ...]
+    distances_m: tuple[Metres, ...]
     utc_offsets: tuple[str, ...]
     """The offset each run carried, as `+HH:MM`, in the order of `activity_ids`."""
     rule: RuleName
-    min_distance_m: float
+    min_distance_m: MinimumMetres
 
 
 def counting_runs(day: Day, rule: StreakRule) -> tuple[Run, ...]:

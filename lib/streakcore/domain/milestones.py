@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from streakcore.domain.days import Day
 from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.streaks import CurrentStreak, Streak
+from streakcore.domain.units import Metres
 
 FIRST_MILESTONES_DAYS = (100, 365, 500, 1000)
 MILESTONE_STEP_DAYS = 500
@@ -60,9 +61,9 @@ class CloseCall(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     date: date
-    distance_m: float
+    distance_m: Metres
     """What the rule measured: the day's total (usrsa) or its longest run (strict)."""
-    margin_m: float
+    margin_m: Metres
     """How far over the minimum it was."""
 
 
@@ -105,7 +106,7 @@ class Milestones(BaseModel):
     already is (or there is no current streak)."""
     longest_to_pass_days: int | None
     """The length of the longest other streak, when there is one still to pass."""
-    distance_m: float
+    distance_m: Metres
     """Distance run inside the current streak."""
     runs: int
     """Runs inside the current streak."""

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from streakcore.domain.days import Day
 from streakcore.domain.models import Run, Split
-from streakcore.domain.units import METRES_PER_KM, METRES_PER_MILE
+from streakcore.domain.units import METRES_PER_KM, METRES_PER_MILE, Metres, Seconds
 
 # A split counts as a whole mile when its own distance is within this of a mile; SmashRun's
 # cumulative distances are rounded, so an exact comparison would throw real miles away.
@@ -34,8 +34,8 @@ class Totals(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     runs: int
-    distance_m: float
-    duration_s: float
+    distance_m: Metres
+    duration_s: Seconds
 
 
 class PeriodTotal(BaseModel):
@@ -45,14 +45,14 @@ class PeriodTotal(BaseModel):
 
     period: str
     runs: int
-    distance_m: float
-    duration_s: float
+    distance_m: Metres
+    duration_s: Seconds
 
 
 class FastestMile(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    seconds: float
+    seconds: Seconds
     activity_id: str
     date: date
     provisional: bool = False
@@ -67,8 +67,8 @@ class RunRecord(BaseModel):
 
     activity_id: str
     date: date
-    distance_m: float
-    duration_s: float
+    distance_m: Metres
+    duration_s: Seconds
     provisional: bool = False
     """True for a split-derived record while runs still wait for their splits."""
 

@@ -22,6 +22,7 @@ from streakcore.domain.streaks import (
     find_streaks,
     longest_streak,
 )
+from streakcore.domain.units import Metres, MinimumMetres
 
 DISAGREEMENTS_KEPT = 30
 """How many of the most recent disagreement days a summary lists (the count covers all)."""
@@ -34,8 +35,8 @@ class Disagreement(BaseModel):
 
     date: date
     runs: int
-    distance_m: float
-    longest_run_m: float
+    distance_m: Metres
+    longest_run_m: Metres
     counts_under: tuple[RuleName, ...]
     """The rules under which the day counts, in `RuleName` order."""
 
@@ -65,7 +66,7 @@ class RuleComparison(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    min_distance_m: float
+    min_distance_m: MinimumMetres
     rules: tuple[RuleStanding, ...]
     disagreement_days: int
     """How many days the rules disagree on, over the whole history."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
 
 from streakcore.domain.days import Day, group_days, qualifying_days
 from streakcore.domain.milestones import LatestStreak, Milestones, latest_streak, project
@@ -48,6 +49,7 @@ from streakcore.domain.streaks import (
     longest_streak,
     today_in,
 )
+from streakcore.domain.units import DistanceUnit, Metres, MinimumMetres, units_for_zone
 
 SNAPSHOT_VERSION = 2
 """2 added the latest streaks (for milestones and close calls) and rule disagreements."""
@@ -77,7 +79,7 @@ class LongestStreak(BaseModel):
     days: int
     start: date | None
     end: date | None
-    distance_m: float = 0.0
+    distance_m: Metres = 0.0
 
 
 class Records(BaseModel):
@@ -155,7 +157,7 @@ class Backfill(BaseModel):
 
 class RuleBody(BaseModel):
     name: RuleName
-    min_distance_m: float
+    min_distance_m: MinimumMetres
 
 
 class StatsBody(BaseModel):
@@ -177,9 +179,34 @@ class StatsBody(BaseModel):
     sources: dict[str, int] = Field(default_factory=dict)
     """Live runs per source (`smashrun`, `gpx`, `tcx`, `fit`, `strava-export`, `manual`)."""
 
+    _units: DistanceUnit | None = PrivateAttr(default=None)
+
     @field_serializer("as_of", "last_sync")
     def _instant(self, value: datetime | None) -> str | None:
         return format_instant(value) if value is not None else None
+
+    def shown_in(self, units: DistanceUnit) -> StatsBody:
+        """This body, with its notebook views (the HTML table, IPython's text) in `units`
+        (default: the home zone's); its JSON is the same whatever the units."""
+        self._units = units
+        return self
+
+    def _summary(self) -> list[tuple[str, str]]:
+        from streakcore.domain.stats_summary import summary_rows
+
+        return summary_rows(self, self._units or units_for_zone(self.timezone))
+
+    def _repr_html_(self) -> str:
+        """A small table in a notebook, not a wall of pydantic text."""
+        from streakcore.domain.stats_summary import html_table
+
+        return html_table(self._summary(), caption=f"Streak stats ({self.rule.name.value})")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """The same table as text in IPython's terminal."""
+        from streakcore.domain.stats_summary import text_table
+
+        printer.text("StatsBody (.model_dump() for every field)\n" + text_table(self._summary()))
 
 
 class RulesBody(BaseModel):
@@ -187,7 +214,7 @@ class RulesBody(BaseModel):
 
     as_of: datetime
     timezone: str
-    min_distance_m: float
+    min_distance_m: MinimumMetres
     rules: tuple[RuleStanding, ...]
     """usrsa, strict and any, in that order."""
     disagreement_days: int

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict
 
 from streakcore.domain.days import Day
+from streakcore.domain.units import Metres
 
 ONE_DAY = timedelta(days=1)
 
@@ -20,7 +21,7 @@ class Streak(BaseModel):
     start: date
     end: date
     days: int
-    distance_m: float
+    distance_m: Metres
     runs: int
 
 
@@ -40,7 +41,7 @@ class CurrentStreak(BaseModel):
     start: date | None
     last_day: date | None
     status: StreakStatus
-    distance_m: float
+    distance_m: Metres
 
 
 def find_streaks(qualifying: Iterable[Day]) -> list[Streak]:

@@ -9,6 +9,9 @@ from streakcore.domain.streaks import CurrentStreak, StreakStatus
 HEIGHT = 20
 PADDING = 6
 LABEL_COLOUR = "#555"
+NO_SYNC_COLOUR = "#767676"
+"""Grey, shields' 'inactive': nothing to judge yet. 4.5:1 under white text."""
+NO_SYNC_MESSAGE = "no sync yet"
 STATUS_COLOURS: dict[StreakStatus, str] = {
     StreakStatus.DONE_TODAY: "#2ea44f",
     StreakStatus.AT_RISK: "#dfb317",
@@ -51,11 +54,21 @@ def streak_message(days: int) -> str:
 def badge_svg(days: int, status: StreakStatus, *, label: str = "run streak") -> str:
     """The badge for a current streak of `days` with today's `status`."""
     message = streak_message(days)
+    return _badge(
+        label, message, STATUS_COLOURS[status], f"{label}: {message} ({STATUS_WORDS[status]})"
+    )
+
+
+def badge_no_sync(*, label: str = "run streak") -> str:
+    """The badge before the first sync: no runs yet, so no streak to count ("no sync yet",
+    as `/health` says `no_sync_yet` and `/stats` "no runs synced yet")."""
+    return _badge(label, NO_SYNC_MESSAGE, NO_SYNC_COLOUR, f"{label}: {NO_SYNC_MESSAGE}")
+
+
+def _badge(label: str, message: str, colour: str, name: str) -> str:
     label_w = round(text_width(label)) + 2 * PADDING
     message_w = round(text_width(message)) + 2 * PADDING
     width = label_w + message_w
-    colour = STATUS_COLOURS[status]
-    name = f"{label}: {message} ({STATUS_WORDS[status]})"
 
     def text(x_mid: float, content: str, text_w: int) -> str:
         # Drawn twice, shields-style: a faint shadow one pixel down, then the white text.

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from streakcore.domain.evening_check import EveningCheck, evening_check
 from streakcore.domain.rules import StreakRule
+from streakcore.domain.units import DistanceUnit
 from streakcore.ports import RunStore
 from streakcore.usecases.history import read_history
 
@@ -22,9 +23,15 @@ class EveningReading:
 
 
 def check_evening(
-    store: RunStore, *, rule: StreakRule, now: datetime, tz: ZoneInfo
+    store: RunStore,
+    *,
+    rule: StreakRule,
+    now: datetime,
+    tz: ZoneInfo,
+    units: DistanceUnit | None = None,
 ) -> EveningReading:
-    """Judge today at `now` from the runs stored (those started by `now`)."""
+    """Judge today at `now` from the runs stored (those started by `now`); the message in
+    `units` (default: the home zone's)."""
     history = read_history(store, now, tz)
-    check = evening_check(history.days, rule=rule, now=now, tz=tz)
+    check = evening_check(history.days, rule=rule, now=now, tz=tz, units=units)
     return EveningReading(check=check, runs_as_of=history.last_sync)

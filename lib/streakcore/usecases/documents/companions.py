@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ValidationError, field_serializer
 
 from streakcore.domain.stats import StatsSnapshot, format_instant
+from streakcore.domain.units import EXACT_NUMBERS
 from streakcore.errors import StoreConflict
 from streakcore.ports import BlobStore
 
@@ -103,7 +104,8 @@ def publish(blobs: BlobStore, key: str, document: Generational) -> bool:
 
     Returns whether this document is now the one stored.
     """
-    data = document.model_dump_json().encode()
+    # Exact: a document is a cache the next answer is computed from, not an answer.
+    data = document.model_dump_json(context=EXACT_NUMBERS).encode()
     for _ in range(PUBLISH_ATTEMPTS):
         current = blobs.read(key)
         if current is not None and _generation(current.data) >= document.generation:

@@ -39,6 +39,8 @@ class HealthReason(StrEnum):
     """The last sync attempt failed."""
     STALE = "stale"
     """No sync has succeeded for longer than `STALE_AFTER`: the schedule may have stopped."""
+    NO_SYNC_YET = "no_sync_yet"
+    """No sync has been attempted yet: there are no runs, so no streak and no alert."""
 
 
 class HealthFile(BaseModel):
@@ -70,10 +72,15 @@ class HealthReport(BaseModel):
 
 def judge_health(health: HealthFile | None, *, now: datetime) -> HealthReport:
     """Healthy unless the last attempt failed or the last success is older than
-    `STALE_AFTER` at `now`. Before any sync there is nothing to be behind on yet."""
+    `STALE_AFTER` at `now`. Before the first sync it is degraded, `no_sync_yet`: there is
+    no streak to serve and no evening alert to send yet, as `/stats` ("no runs synced
+    yet") and the badge ("no sync yet") say too."""
     if health is None:
         return HealthReport(
-            status=HealthStatus.HEALTHY, reason=None, last_sync=None, last_attempt=None
+            status=HealthStatus.DEGRADED,
+            reason=HealthReason.NO_SYNC_YET,
+            last_sync=None,
+            last_attempt=None,
         )
     reason: HealthReason | None = None
     if health.status is HealthStatus.DEGRADED:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from streakcore.entrypoints.cli.commands.arg_types import short_text
 from streakcore.entrypoints.cli.commands.common import Subparsers, add_history_args, history_of
-from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
+from streakcore.entrypoints.cli.commands.output import add_output_arg, picture_target, write_output
 
 MAX_LABEL_CHARS = 100
+DEFAULT_FILE = "badge.svg"
 
 
 def register(subparsers: Subparsers) -> None:
@@ -18,7 +20,12 @@ def register(subparsers: Subparsers) -> None:
         description="A shields-style badge of the current streak: green when today is "
         "done, yellow when at risk, red when broken.",
     )
-    add_output_arg(badge, "SVG", default=STDOUT, otherwise="stdout")
+    add_output_arg(
+        badge,
+        "SVG",
+        default=None,
+        otherwise=f"{DEFAULT_FILE} when stdout is a terminal, else stdout; - for stdout",
+    )
     badge.add_argument(
         "--label",
         type=short_text(MAX_LABEL_CHARS),
@@ -34,5 +41,6 @@ def run_badge(args: argparse.Namespace) -> int:
 
     settings, history = history_of(args)
     current = history.current_streak(settings.streak_rule)
-    write_output(badge_for(current, label=args.label), args.output, db=settings.db)
+    target = picture_target(args.output, DEFAULT_FILE, sys.stdout)
+    write_output(badge_for(current, label=args.label), target, db=settings.db)
     return 0

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
+from streakcore.domain.streaks import StreakStatus
 from streakcore.entrypoints.cli.commands.common import (
     EXIT_USAGE,
     Subparsers,
@@ -20,6 +22,7 @@ from streakcore.entrypoints.cli.commands.common import (
     add_json_arg,
     add_rule_args,
     add_tz_arg,
+    add_units_arg,
     load_settings,
     parse_as_of,
     services_for,
@@ -53,6 +56,7 @@ def register(subparsers: Subparsers) -> None:
     add_as_of_arg(check)
     add_tz_arg(check)
     add_rule_args(check)
+    add_units_arg(check)
     check.set_defaults(run=run_check, failure_exit=EXIT_CHECK_FAILED)
 
 
@@ -75,5 +79,31 @@ def run_check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     result = services_for(settings).evening_check(now).check
-    print(result.model_dump_json(indent=2) if args.json else result.message)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_message(result.message, result.status, sys.stdout)
     return EXIT_AT_RISK if result.at_risk else EXIT_SAFE
+
+
+STATUS_STYLES = {
+    StreakStatus.DONE_TODAY: "bold green",
+    StreakStatus.AT_RISK: "bold yellow",
+    StreakStatus.BROKEN: "bold red",
+}
+
+
+def print_message(message: str, status: StreakStatus, stream: TextIO) -> None:
+    """The check's message for a person: on a terminal, wrapped between words to its width,
+    its verdict ("At risk:", "Safe:") coloured (NO_COLOR turns colour off); into a pipe or
+    a file (cron, notify-send), the plain paragraph on one line."""
+    if not stream.isatty():
+        print(message, file=stream)
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    verdict, colon, rest = message.partition(": ")
+    text = Text(verdict + colon, style=STATUS_STYLES[status]) if colon else Text()
+    text.append(rest if colon else message)
+    Console(file=stream, highlight=False, soft_wrap=False).print(text)

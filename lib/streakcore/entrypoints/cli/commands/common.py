@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from streakcore.domain.instants import EARLIEST_YEAR, LATEST_YEAR, read_instant
 from streakcore.domain.rules import RuleName
+from streakcore.domain.units import DISTANCE_UNITS
 from streakcore.entrypoints.cli.commands.arg_types import path_text
 from streakcore.settings import Settings, read_settings, resolve_timezone
 
@@ -78,6 +79,15 @@ def add_as_of_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_units_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--units",
+        choices=DISTANCE_UNITS,
+        help="distances in km or mi (default: $STREAK_UNITS, else mi for a home zone in the "
+        "US or the UK and km elsewhere); JSON stays in metres",
+    )
+
+
 def add_json_arg(parser: argparse.ArgumentParser, *, instead_of: str = "a table") -> None:
     parser.add_argument("--json", action="store_true", help=f"print JSON instead of {instead_of}")
 
@@ -99,6 +109,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
         ("rule", "rule"),
         ("min_distance", "min_distance"),
         ("secret_id", "token_secret_id"),
+        ("units", "units"),
     ):
         value = getattr(args, flag, None)
         if value is not None:

@@ -10,12 +10,22 @@ import argparse
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
 from streakcore.entrypoints.cli.commands.arg_types import number, path_text
-from streakcore.entrypoints.cli.commands.common import Subparsers, load_settings, services_for
+from streakcore.entrypoints.cli.commands.common import (
+    Subparsers,
+    add_units_arg,
+    load_settings,
+    services_for,
+)
 from streakcore.errors import ConfigError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
 
 DEFAULT_DIR = Path("./demo")
 DEFAULT_YEARS = 3.0
@@ -49,6 +59,7 @@ def register(subparsers: Subparsers) -> None:
         default=DEFAULT_YEARS,
         help=f"years of history, {MIN_YEARS:g} to {MAX_DEMO_YEARS:g} (default {DEFAULT_YEARS:g})",
     )
+    add_units_arg(parser)
     parser.set_defaults(run=run_demo)
 
 
@@ -90,31 +101,92 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         # The fake's user-level token: no token store is read or written.
         services = services_for(demo_settings)
-        with services.open_store(db) as store:
-            report = services.sync_into(store, budget_s=DEMO_BUDGET_S)
+        with services.open_store(db) as store, DemoProgress(console) as progress:
+            report = services.sync_into(store, budget_s=DEMO_BUDGET_S, progress=progress)
             tz = resolve_timezone(athlete.home_tz)
             body = stats_from_store(store, rule=settings.streak_rule, as_of=now, tz=tz)
         served = fake.count("/my/")
     print_report(report)
-    print_stats(body, console)
+    print_stats(body, settings.units, console)
     floor = request_floor(uploaded)
     console.print(
         f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
         f"is {floor:,}: search pages + one splits call per run + the id sweep)."
     )
-    _draw(db, now=now, tz=athlete.home_tz)
+    _draw(db, now=now, tz=athlete.home_tz, units=settings.units)
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
     return 0 if report.error is None else 1
 
 
-def _draw(db: Path, *, now: datetime, tz: str) -> list[Path]:
-    """The year heatmap and the streak badge, through the same commands a runner uses."""
+PHASES = {
+    "search": "Searching runs",
+    "splits": "Fetching splits",
+    "sweep": "Checking for deleted runs",
+}
+
+
+class DemoProgress:
+    """A bar per phase of the demo's sync, each left in place when done, so the runner
+    sees what a backfill does and what it took; nothing when the output is not a terminal
+    (a pipe, a CI log)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._bars: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if self._bars is None:
+            return
+        task = self._tasks.get(phase)
+        if task is None:
+            task = self._tasks[phase] = self._bars.add_task(PHASES.get(phase, phase), total=total)
+        self._bars.update(task, completed=done, total=total)
+
+    def _finish_open_phases(self) -> None:
+        """A phase whose size was unknown (the search's pages) is whole once the sync is
+        over: its bar shows what it did, not '?'."""
+        assert self._bars is not None
+        for task in self._bars.tasks:
+            if task.total is None:
+                self._bars.update(task.id, total=task.completed)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bars is not None:
+            self._finish_open_phases()
+            self._bars.stop()
+
+    def __enter__(self) -> DemoProgress:
+        if self._console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bars = Progress(
+                TextColumn("{task.description:<26}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=self._console,
+            )
+            self._bars.start()
+        return self
+
+
+def _draw(db: Path, *, now: datetime, tz: str, units: str) -> list[Path]:
+    """The year heatmap and the streak badge, through the same commands a runner uses; the
+    heatmap in the units the stats were printed in (the athlete's zone is not the runner's)."""
     from streakcore.entrypoints.cli.main import main
 
     pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
     common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]
-    for command, picture in zip(("heatmap", "badge"), pictures, strict=True):
-        if main([command, *common, "-o", str(picture)]) != 0:
+    commands = (["heatmap", "--units", units], ["badge"])
+    for command, picture in zip(commands, pictures, strict=True):
+        if main([*command, *common, "-o", str(picture)]) != 0:
             raise ConfigError(f"could not draw {picture}")
     return pictures
 

@@ -1,22 +1,32 @@
-"""`streak heatmap`: a GitHub-style calendar of a year (or the current streak) as SVG."""
+"""`streak heatmap`: a calendar of a year (or of the current streak) as SVG."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import date
+import sys
 
 from streakcore.entrypoints.cli.commands.arg_types import calendar_year
-from streakcore.entrypoints.cli.commands.common import Subparsers, add_history_args, history_of
-from streakcore.entrypoints.cli.commands.output import STDOUT, add_output_arg, write_output
+from streakcore.entrypoints.cli.commands.common import (
+    Subparsers,
+    add_history_args,
+    add_units_arg,
+    history_of,
+)
+from streakcore.entrypoints.cli.commands.output import add_output_arg, picture_target, write_output
 from streakcore.errors import ConfigError
+
+DEFAULT_FILE = "heatmap.svg"
 
 
 def register(subparsers: Subparsers) -> None:
     heatmap = subparsers.add_parser(
         "heatmap",
         help="a calendar heatmap of a year or of the current streak, as SVG",
-        description="A GitHub-style calendar: one square per day coloured by distance, "
-        "streak days outlined, a tooltip per day. Readable in light and dark themes.",
+        description="A calendar of a year, or of the current streak sized to it: one square "
+        "per day coloured by distance (four levels cut from your own last 12 months, in your "
+        "units), a flag where a streak of a week or more began, a dot on its close calls, a "
+        "cross on the day that broke it, a ring around today, and a summary line. Readable "
+        "in light and dark themes; each day has a tooltip.",
     )
     span = heatmap.add_mutually_exclusive_group()
     span.add_argument(
@@ -26,42 +36,56 @@ def register(subparsers: Subparsers) -> None:
         help="the calendar year, 1970 to 2200 (default: this year)",
     )
     span.add_argument(
-        "--streak", action="store_true", help="the current streak, from its first day to its last"
+        "--streak", action="store_true", help="the current streak, from its first day to today"
     )
-    add_output_arg(heatmap, "SVG", default=STDOUT, otherwise="stdout")
+    add_output_arg(
+        heatmap,
+        "SVG",
+        default=None,
+        otherwise=f"{DEFAULT_FILE} when stdout is a terminal, else stdout; - for stdout",
+    )
+    heatmap.add_argument(
+        "--theme",
+        choices=("auto", "light", "dark"),
+        default="auto",
+        help="colours: auto follows the reader's light or dark mode; light or dark fixes one "
+        "(e.g. for a README's <picture>) (default: auto)",
+    )
     add_history_args(heatmap)
+    add_units_arg(heatmap)
     heatmap.set_defaults(run=run_heatmap)
 
 
 def run_heatmap(args: argparse.Namespace) -> int:
-    from streakcore.domain.units import format_distance, metres_to_miles
-    from streakcore.render.heatmap_svg import heatmap_svg, year_range
+    from streakcore.domain.units import format_distance
+    from streakcore.render.heatmap_svg import streak_heatmap, year_heatmap
 
     settings, history = history_of(args)
     rule = settings.streak_rule
-    days = history.days
-    streak_dates = {d.local_date for d in history.qualifying(rule)}
-    rule_text = f"{rule.name.value}, {format_distance(rule.min_distance_m)}"
-    first: date
-    last: date
     if args.streak:
-        current = history.current_streak(rule)
-        if current.start is None or current.last_day is None:
-            raise ConfigError(
-                f"there is no current streak under {rule_text} to draw; use --year instead"
+        try:
+            svg = streak_heatmap(
+                history.days,
+                today=history.today,
+                units=settings.units,
+                rule=rule,
+                theme=args.theme,
             )
-        first, last = current.start, current.last_day
-        title = f"Current streak: {current.days:,} days since {first} ({rule_text})"
+        except ValueError:
+            minimum = format_distance(rule.min_distance_m, settings.units)
+            raise ConfigError(
+                f"there is no current streak under {rule.name.value} ({minimum}) to draw; "
+                "use --year instead"
+            ) from None
     else:
         year: int = args.year if args.year is not None else history.today.year
-        first, last = year_range(year)
-        shown = [d for d in days if first <= d.local_date <= last]
-        runs = sum(len(d.activities) for d in shown)
-        miles = metres_to_miles(sum(d.distance_m for d in shown))
-        title = f"{year}: {runs:,} runs, {miles:,.0f} mi; streak days outlined ({rule_text})"
-    write_output(
-        heatmap_svg(days, first=first, last=last, streak_dates=streak_dates, title=title),
-        args.output,
-        db=settings.db,
-    )
+        svg = year_heatmap(
+            history.days,
+            year=year,
+            today=history.today,
+            units=settings.units,
+            rule=rule,
+            theme=args.theme,
+        )
+    write_output(svg, picture_target(args.output, DEFAULT_FILE, sys.stdout), db=settings.db)
     return 0

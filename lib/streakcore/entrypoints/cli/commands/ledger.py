@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from streakcore.domain.ledger import LedgerRow
-from streakcore.domain.units import metres_to_miles
+from streakcore.domain.units import DistanceUnit, metres_to_miles
 from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_db_arg,
     add_rule_args,
+    add_units_arg,
     load_settings,
     open_read_store,
 )
@@ -41,6 +42,7 @@ def register(subparsers: Subparsers) -> None:
     add_output_arg(ledger, "CSV", default=None, otherwise="a table, or with --csv stdout")
     add_db_arg(ledger)
     add_rule_args(ledger, rule_help="which days count")
+    add_units_arg(ledger)
     ledger.set_defaults(run=run_ledger)
 
 
@@ -90,11 +92,11 @@ def run_ledger(args: argparse.Namespace) -> int:
     if args.csv or args.output:
         write_output(ledger_csv(rows), args.output or STDOUT, db=settings.db)
     else:
-        print_ledger(rows)
+        print_ledger(rows, settings.units)
     return 0
 
 
-def print_ledger(rows: Sequence[LedgerRow]) -> None:
+def print_ledger(rows: Sequence[LedgerRow], unit: DistanceUnit) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -108,7 +110,7 @@ def print_ledger(rows: Sequence[LedgerRow]) -> None:
             row.date.isoformat(),
             f"{row.streak_day:,}",
             ", ".join(row.activity_ids),
-            ", ".join(format_distance(d) for d in row.distances_m),
+            ", ".join(format_distance(d, unit) for d in row.distances_m),
             ", ".join(row.utc_offsets),
         )
     Console().print(table)

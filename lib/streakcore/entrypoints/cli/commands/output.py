@@ -14,6 +14,7 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from streakcore.entrypoints.cli.commands.arg_types import path_text
 from streakcore.errors import ConfigError, echo
@@ -37,6 +38,14 @@ def add_output_arg(
         help=f"write the {what} to this file, not the database or a file kept beside it "
         f"(default: {otherwise})",
     )
+
+
+def picture_target(given: str | None, default_file: str, stdout: TextIO) -> str:
+    """Where a picture goes without `-o`: never onto a terminal (kilobytes of SVG are no
+    use there), so into `default_file`; into a pipe or a file, stdout as before."""
+    if given is not None:
+        return given
+    return default_file if stdout.isatty() else STDOUT
 
 
 def write_output(text: str, target: str, *, db: str) -> None:

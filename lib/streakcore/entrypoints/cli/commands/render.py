@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from rich.console import Console
 from rich.table import Table
@@ -10,7 +11,7 @@ from rich.table import Table
 from streakcore.domain.records import PeriodTotal, RunRecord
 from streakcore.domain.stats import StatsBody, format_instant
 from streakcore.domain.streaks import StreakStatus
-from streakcore.domain.units import format_distance, format_duration
+from streakcore.domain.units import DistanceUnit, format_distance, format_duration
 
 STATUS_TEXT = {
     StreakStatus.DONE_TODAY: "[green]done today[/green]",
@@ -19,31 +20,33 @@ STATUS_TEXT = {
 }
 
 
-def _run(record: RunRecord | None) -> str:
+def _run(record: RunRecord | None, unit: DistanceUnit) -> str:
     if record is None:
         return "-"
     return (
-        f"{format_duration(record.duration_s)}  {format_distance(record.distance_m)}  "
+        f"{format_duration(record.duration_s)}  {format_distance(record.distance_m, unit)}  "
         f"on {record.date} (activity {record.activity_id})"
     )
 
 
-def _period(total: PeriodTotal | None) -> str:
+def _period(total: PeriodTotal | None, unit: DistanceUnit) -> str:
     if total is None:
         return "-"
-    return f"{total.period}: {format_distance(total.distance_m)} in {total.runs} runs"
+    distance = format_distance(total.distance_m, unit, decimals=1)
+    return f"{total.period}: {distance} in {total.runs} runs"
 
 
-def stats_table(body: StatsBody) -> Table:
+def stats_table(body: StatsBody, unit: DistanceUnit) -> Table:
+    """The stats body as a two-column table, every distance in `unit`."""
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
-    for label, text in [*_streak_rows(body), *_record_rows(body)]:
+    for label, text in [*_streak_rows(body, unit), *_record_rows(body, unit)]:
         table.add_row(label, text)
     return table
 
 
-def _streak_rows(body: StatsBody) -> list[tuple[str, str]]:
+def _streak_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
     """The current streak and what it is heading for."""
     cur = body.current_streak
     if cur.days:
@@ -72,7 +75,9 @@ def _streak_rows(body: StatsBody) -> list[tuple[str, str]]:
     if ms is not None and ms.close_calls.count:
         closest = ms.close_calls.closest
         where = (
-            f"; closest {closest.date} ({format_distance(closest.distance_m)})" if closest else ""
+            f"; closest {closest.date} ({format_distance(closest.distance_m, unit)})"
+            if closest
+            else ""
         )
         rows.append(
             ("Close calls", f"{ms.close_calls.count} day(s) under 5% over the minimum{where}")
@@ -80,7 +85,7 @@ def _streak_rows(body: StatsBody) -> list[tuple[str, str]]:
     return rows
 
 
-def _record_rows(body: StatsBody) -> list[tuple[str, str]]:
+def _record_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
     """The longest streak, totals, records, and what the answer is for."""
     lon, t, fm, rec, rule = (
         body.longest_streak, body.totals, body.fastest_mile, body.records, body.rule
@@ -89,7 +94,8 @@ def _record_rows(body: StatsBody) -> list[tuple[str, str]]:
         ("Longest streak", f"{lon.days:,} days, {lon.start} to {lon.end}" if lon.days else "-"),
         (
             "Totals",
-            f"{t.runs:,} runs, {format_distance(t.distance_m)}, {t.duration_s / 3600:,.0f} h",
+            f"{t.runs:,} runs, {format_distance(t.distance_m, unit, decimals=0)}, "
+            f"{t.duration_s / 3600:,.0f} h",
         ),
         (
             "Fastest mile",
@@ -97,36 +103,56 @@ def _record_rows(body: StatsBody) -> list[tuple[str, str]]:
             if fm
             else "-",
         ),
-        ("Longest run", _run(rec.longest_run)),
-        ("Fastest 5K", _run(rec.fastest_5k)),
-        ("Fastest 10K", _run(rec.fastest_10k)),
-        ("Fastest half", _run(rec.fastest_half_marathon)),
-        ("Fastest marathon", _run(rec.fastest_marathon)),
-        ("Biggest week", _period(rec.biggest_week)),
-        ("Biggest month", _period(rec.biggest_month)),
-        ("Biggest year", _period(rec.biggest_year)),
-        ("Eddington", f"{body.eddington.miles} (miles), {body.eddington.km} (km)"),
-        ("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m)}"),
+        ("Longest run", _run(rec.longest_run, unit)),
+        ("Fastest 5K", _run(rec.fastest_5k, unit)),
+        ("Fastest 10K", _run(rec.fastest_10k, unit)),
+        ("Fastest half", _run(rec.fastest_half_marathon, unit)),
+        ("Fastest marathon", _run(rec.fastest_marathon, unit)),
+        ("Biggest week", _period(rec.biggest_week, unit)),
+        ("Biggest month", _period(rec.biggest_month, unit)),
+        ("Biggest year", _period(rec.biggest_year, unit)),
+        ("Eddington", _eddington(body, unit)),
+        ("Rule", f"{rule.name.value}, minimum {format_distance(rule.min_distance_m, unit)}"),
         ("As of", f"{format_instant(body.as_of)} ({body.timezone})"),
         ("Last sync", format_instant(body.last_sync) if body.last_sync else "never"),
     ]
 
 
-def print_stats(body: StatsBody, console: Console | None = None) -> None:
-    (console or Console()).print(stats_table(body))
+def _eddington(body: StatsBody, unit: DistanceUnit) -> str:
+    """The Eddington number in the runner's unit: E days of at least E of that unit."""
+    number = body.eddington.miles if unit == "mi" else body.eddington.km
+    return f"{number} ({number} days of at least {number} {unit})"
 
 
-def streaks_table(rows: Sequence[tuple[object, ...]]) -> Table:
+def print_stats(body: StatsBody, unit: DistanceUnit, console: Console | None = None) -> None:
+    (console or Console()).print(stats_table(body, unit))
+
+
+def streaks_table(rows: Sequence[tuple[object, ...]], unit: DistanceUnit, *, today: date) -> Table:
+    """The longest streaks; the one still alive at `today` (its last day today or
+    yesterday) is marked and says whether today is done."""
     table = Table(title="Longest streaks")
-    for name in ("#", "Days", "Start", "End", "Distance", "Runs"):
+    for name in ("#", "Days", "Start", "End", "Distance", "Runs", "Now"):
         table.add_column(name, justify="right" if name in {"#", "Days", "Runs"} else "left")
     for rank, (start, end, days, distance_m, runs) in enumerate(rows, start=1):
+        now = _ongoing(end, today)
         table.add_row(
             str(rank),
             f"{days:,}",
             str(start),
             str(end),
-            format_distance(float(distance_m)),  # type: ignore[arg-type]
+            format_distance(float(distance_m), unit, decimals=1),  # type: ignore[arg-type]
             str(runs),
+            now,
+            style="bold" if now else None,
         )
     return table
+
+
+def _ongoing(end: object, today: date) -> str:
+    """'ongoing, done today' / 'ongoing, at risk' for the current streak, else ''."""
+    if end == today:
+        return "[green]ongoing, done today[/green]"
+    if end == today - timedelta(days=1):
+        return "[yellow]ongoing, at risk[/yellow]"
+    return ""

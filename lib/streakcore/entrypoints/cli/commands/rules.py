@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from streakcore.domain.stats import RulesBody
+from streakcore.domain.units import DistanceUnit
 from streakcore.entrypoints.cli.commands.common import (
     Subparsers,
     add_as_of_arg,
@@ -12,6 +13,7 @@ from streakcore.entrypoints.cli.commands.common import (
     add_json_arg,
     add_min_distance_arg,
     add_tz_arg,
+    add_units_arg,
     history_of,
 )
 
@@ -29,6 +31,7 @@ def register(subparsers: Subparsers) -> None:
     add_as_of_arg(rules)
     add_tz_arg(rules)
     add_min_distance_arg(rules)
+    add_units_arg(rules)
     rules.add_argument(
         "--all-days",
         action="store_true",
@@ -54,11 +57,11 @@ def run_rules(args: argparse.Namespace) -> int:
     if args.json:
         print(body.model_dump_json(indent=2))
     else:
-        print_rules(body)
+        print_rules(body, settings.units)
     return 0
 
 
-def print_rules(body: RulesBody) -> None:
+def print_rules(body: RulesBody, unit: DistanceUnit) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -66,7 +69,7 @@ def print_rules(body: RulesBody) -> None:
     from streakcore.entrypoints.cli.commands.render import STATUS_TEXT
 
     console = Console()
-    standings = Table(title=f"Every rule at {format_distance(body.min_distance_m)}")
+    standings = Table(title=f"Every rule at {format_distance(body.min_distance_m, unit)}")
     for name in ("Rule", "Current streak", "Today", "Longest streak"):
         standings.add_column(name)
     for standing in body.rules:
@@ -93,8 +96,8 @@ def print_rules(body: RulesBody) -> None:
         days.add_row(
             str(d.date),
             str(d.runs),
-            format_distance(d.distance_m),
-            format_distance(d.longest_run_m),
+            format_distance(d.distance_m, unit),
+            format_distance(d.longest_run_m, unit),
             ", ".join(r.value for r in d.counts_under),
         )
     console.print(days)

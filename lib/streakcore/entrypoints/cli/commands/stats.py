@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 
 from streakcore.entrypoints.cli.commands.arg_types import whole_number
 from streakcore.entrypoints.cli.commands.common import (
@@ -13,6 +14,7 @@ from streakcore.entrypoints.cli.commands.common import (
     add_json_arg,
     add_rule_args,
     add_tz_arg,
+    add_units_arg,
     load_settings,
     open_read_store,
     parse_as_of,
@@ -34,12 +36,22 @@ def register(subparsers: Subparsers) -> None:
     add_as_of_arg(stats)
     add_tz_arg(stats)
     add_rule_args(stats)
+    add_units_arg(stats)
     stats.set_defaults(run=run_stats)
 
-    streaks = subparsers.add_parser("streaks", help="the longest streaks, longest first")
+    streaks = subparsers.add_parser(
+        "streaks",
+        help="the longest streaks, longest first",
+        description="Every streak under the rule, longest first: its days, first and last "
+        "day, distance and runs. The streak still alive (its last day today or yesterday in "
+        "your home zone) is marked ongoing, done today or at risk. --json prints a list of "
+        "{start, end, days, distance_m, runs}, distances in metres.",
+    )
     add_db_arg(streaks)
     add_json_arg(streaks)
+    add_tz_arg(streaks)
     add_rule_args(streaks)
+    add_units_arg(streaks)
     streaks.add_argument(
         "-n",
         "--top",
@@ -62,7 +74,7 @@ def run_stats(args: argparse.Namespace) -> int:
     else:
         from streakcore.entrypoints.cli.commands.render import print_stats
 
-        print_stats(body)
+        print_stats(body, settings.units)
     return 0
 
 
@@ -74,14 +86,28 @@ def run_streaks(args: argparse.Namespace) -> int:
     with open_read_store(settings) as store:
         # The streaks are the notebook's own DuckDB query, read with the store's errors.
         assert isinstance(store, DuckDBRunStore), "the database engine is DuckDB"
-        rows = store.rows(StreakDB(store).streaks(settings.streak_rule).limit(args.top))
+        streaks = StreakDB(store).streaks(settings.streak_rule).limit(args.top)
+        rows = store.rows(streaks.relation)
     if args.json:
-        keys = ("start", "end", "days", "distance_m", "runs")
-        print(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], default=str, indent=2))
+        print(json.dumps([streak_json(r) for r in rows], default=str, indent=2))
     else:
         from rich.console import Console
 
+        from streakcore.domain.streaks import today_in
         from streakcore.entrypoints.cli.commands.render import streaks_table
 
-        Console().print(streaks_table(rows))
+        today = today_in(datetime.now(UTC), settings.zone)
+        Console().print(streaks_table(rows, settings.units, today=today))
     return 0
+
+
+def streak_json(row: tuple[object, ...]) -> dict[str, object]:
+    """One streak as `--json` writes it: the distance to 0.1 m, like the stats body."""
+    start, end, days, distance_m, runs = row
+    return {
+        "start": start,
+        "end": end,
+        "days": days,
+        "distance_m": round(float(distance_m), 1),  # type: ignore[arg-type]
+        "runs": runs,
+    }
