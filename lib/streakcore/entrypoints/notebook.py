@@ -36,12 +36,6 @@ _RELATION_CURSORS: WeakKeyDictionary[DuckDBRunStore, list[duckdb.DuckDBPyConnect
     WeakKeyDictionary()
 )
 
-_QUALIFIES = {
-    RuleName.USRSA: "sum(distance_m) >= $1",
-    RuleName.STRICT: "max(distance_m) >= $1",
-    RuleName.ANY: "count(*) > 0",
-}
-
 
 def _settings() -> Settings:
     """The STREAK_* settings, read when a notebook call needs a default."""
@@ -293,21 +287,5 @@ class StreakDB:
     ) -> Relation:
         """Every streak (start, end, days, distance_m, runs), longest first."""
         r = _rule(rule, min_distance)
-        params = [] if r.name is RuleName.ANY else [r.min_distance_m]
-        relation = self._relation_reader().connection.sql(
-            f"""
-            WITH days AS (
-                SELECT local_date, sum(distance_m) AS distance_m, count(*) AS runs
-                FROM runs GROUP BY local_date HAVING {_QUALIFIES[r.name]}
-            ), islands AS (
-                SELECT *, local_date - CAST(row_number() OVER (ORDER BY local_date) AS INTEGER)
-                       AS island
-                FROM days
-            )
-            SELECT min(local_date) AS start, max(local_date) AS "end", count(*) AS days,
-                   sum(distance_m) AS distance_m, CAST(sum(runs) AS INTEGER) AS runs
-            FROM islands GROUP BY island ORDER BY days DESC, "end" DESC
-            """,  # noqa: S608 - the HAVING clause is one of three constants
-            params=params,
-        )
+        relation = self._relation_reader().streaks_relation(r)
         return Relation(relation)

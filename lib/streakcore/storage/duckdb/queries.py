@@ -18,9 +18,17 @@ import duckdb
 from streakcore.domain.days import Day
 from streakcore.domain.models import Activity, RunFacts, Split
 from streakcore.domain.records import FULL_SPLIT_TOLERANCE, MileTime
+from streakcore.domain.rules import RuleName, StreakRule
 from streakcore.domain.units import METRES_PER_MILE
 from streakcore.ports import STORE_TABLES
 from streakcore.storage.duckdb.classify import query_error
+
+# Which days count under each rule ($1 the rule's minimum distance in metres).
+_QUALIFIES = {
+    RuleName.USRSA: "sum(distance_m) >= $1",
+    RuleName.STRICT: "max(distance_m) >= $1",
+    RuleName.ANY: "count(*) > 0",
+}
 
 # Whole miles from cumulative mile splits, optionally of some activities only ($1 a list).
 MILE_TIMES_SQL = f"""
@@ -277,6 +285,33 @@ class RunQueries:
 
     def runs_relation(self) -> duckdb.DuckDBPyRelation:
         return self._con.sql("SELECT * FROM runs ORDER BY start_local - to_minutes(utc_offset_min)")
+
+    def streaks_relation(self, rule: StreakRule) -> duckdb.DuckDBPyRelation:
+        """Every streak under `rule` (start, end, days, distance_m, runs), longest first.
+
+        DuckDB may read blocks while it plans the query, so a damaged file can fail here,
+        before any row is fetched: that failure gets the store's errors too.
+        """
+        params = [] if rule.name is RuleName.ANY else [rule.min_distance_m]
+        try:
+            return self._con.sql(
+                f"""
+                WITH days AS (
+                    SELECT local_date, sum(distance_m) AS distance_m, count(*) AS runs
+                    FROM runs GROUP BY local_date HAVING {_QUALIFIES[rule.name]}
+                ), islands AS (
+                    SELECT *, local_date - CAST(row_number() OVER (ORDER BY local_date) AS INTEGER)
+                           AS island
+                    FROM days
+                )
+                SELECT min(local_date) AS start, max(local_date) AS "end", count(*) AS days,
+                       sum(distance_m) AS distance_m, CAST(sum(runs) AS INTEGER) AS runs
+                FROM islands GROUP BY island ORDER BY days DESC, "end" DESC
+                """,  # noqa: S608 - the HAVING clause is one of three constants
+                params=params,
+            )
+        except duckdb.Error as exc:
+            raise query_error(self.label, exc, "read", self.path) from exc
 
     def splits_relation(self) -> duckdb.DuckDBPyRelation:
         return self._con.sql(
