@@ -216,6 +216,8 @@ def probe_environment(endpoint_url: str, home: Path) -> dict[str, str]:
         "AWS_CONFIG_FILE": str(home / "aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        # Set by the runtime in every function; the handler tunes its cold start by it.
+        "AWS_LAMBDA_FUNCTION_NAME": "streakcore-probe",
         "HOME": str(home),
     }
 
