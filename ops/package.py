@@ -7,12 +7,13 @@ wheels for the runtime's CPython. That includes boto3 and botocore, bundled on p
 although the runtime has its own: the S3 store needs conditional writes (IfMatch on
 PutObject, botocore >= 1.35.69) and the runtime's boto3 is whatever AWS last shipped.
 
-What the Lambda never reads stays out: botocore's models of services we do not call, and
-what ops/lambda_contents.py lists with its reason (rich and the libraries only it needs,
-assets and sub-packages of features nothing calls). The modules the handler's routes
-import get bytecode compiled by CPython 3.12 (ops/bytecode.py), so a cold start from the
-read-only /var/task compiles nothing. The report says what each distribution costs and why
-it is there, and how the zip compares with the duckdb wheel alone (the floor).
+What the Lambda never reads stays out: botocore's models of services we do not call (and
+their entries in its endpoint table, ops/botocore_data.py), and what ops/lambda_contents.py
+lists with its reason (rich and the libraries only it needs, assets and sub-packages of
+features nothing calls). The modules the handler's routes import get bytecode compiled by
+CPython 3.12 (ops/bytecode.py), so a cold start from the read-only /var/task compiles
+nothing. The report says what each distribution costs and why it is there, and how the
+zip compares with the duckdb wheel alone (the floor).
 
 The zip is then checked in a clean CPython of the runtime's version (when this machine has
 one): the handler imports, the bundled boto3 makes conditional writes against a local moto
@@ -34,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ops.botocore_data import with_trimmed_endpoints
 from ops.bytecode import COLD_MODULES, Bytecode, read_module_list, with_bytecode
 from ops.import_check import (
     AwsCheck,
@@ -86,7 +88,8 @@ FLOOR_RATIO_GOAL = 1.25
 BUNDLED_AWS_SERVICES = frozenset({"s3", "secretsmanager", "sns"})
 # Per-service model folders: botocore's API models, boto3's resource models. Files at
 # their root (endpoints.json, partitions.json, _retry.json, sdk-default-configuration.json)
-# are what every client needs to start, and stay.
+# are what every client needs to start, and stay; endpoints.json keeps only these
+# services' entries (ops/botocore_data.py).
 AWS_MODEL_DIRS = ("botocore/data", "boto3/data")
 # botocore reads these only to write docstrings, which nothing in a Lambda asks for.
 AWS_DOCS_ONLY_FILES = frozenset({"examples-1.json"})
@@ -362,8 +365,9 @@ def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
     )
     selection = select_contents(entries, installed)
     compiler = bytecode_compiler(config)
+    kept = with_trimmed_endpoints(selection.kept, config.aws_services, scratch / "botocore")
     bytecode = with_bytecode(
-        with_short_metadata(selection.kept, scratch / "metadata"),
+        with_short_metadata(kept, scratch / "metadata"),
         read_module_list(config.cold_modules),
         OWN_PACKAGES,
         compiler.path,
