@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.botocore_data import with_trimmed_endpoints
+from ops.botocore_data import with_trimmed_endpoints, with_trimmed_models
 from ops.bytecode import COLD_MODULES, Bytecode, read_module_list, with_bytecode
 from ops.import_check import (
     AwsCheck,
@@ -91,6 +91,11 @@ BUNDLED_AWS_SERVICES = frozenset({"s3", "secretsmanager", "sns"})
 # are what every client needs to start, and stay; endpoints.json keeps only these
 # services' entries (ops/botocore_data.py).
 AWS_MODEL_DIRS = ("botocore/data", "boto3/data")
+# The operations the code calls on a client whose model is big: the zip's model keeps these
+# and the shapes they reach (ops/botocore_data.py). CreateBucket is the package check's own
+# (ops/import_check.py makes its bucket with the bundled client). A test holds the rest
+# equal to the S3 calls in lib/ and lambda/.
+BUNDLED_AWS_OPERATIONS = {"s3": frozenset({"GetObject", "PutObject", "CopyObject", "CreateBucket"})}
 # botocore reads these only to write docstrings, which nothing in a Lambda asks for.
 AWS_DOCS_ONLY_FILES = frozenset({"examples-1.json"})
 
@@ -365,7 +370,11 @@ def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
     )
     selection = select_contents(entries, installed)
     compiler = bytecode_compiler(config)
-    kept = with_trimmed_endpoints(selection.kept, config.aws_services, scratch / "botocore")
+    kept = with_trimmed_models(
+        with_trimmed_endpoints(selection.kept, config.aws_services, scratch / "botocore"),
+        BUNDLED_AWS_OPERATIONS,
+        scratch / "botocore",
+    )
     bytecode = with_bytecode(
         with_short_metadata(kept, scratch / "metadata"),
         read_module_list(config.cold_modules),

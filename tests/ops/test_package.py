@@ -8,6 +8,7 @@ while still going through pip, the exclusions, the AWS model pruning and the zip
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -141,6 +142,13 @@ class Client:
 """
 
 
+def fake_model(service: str) -> bytes:
+    """A service model with the operations the package keeps of it, and one more."""
+    names = [*package.BUNDLED_AWS_OPERATIONS.get(service, ()), "ListBuckets"]
+    model = {"operations": {name: {"name": name} for name in names}, "shapes": {}}
+    return gzip.compress(json.dumps(model).encode(), mtime=0)
+
+
 def fake_botocore_files(services: tuple[str, ...] = FAKE_MODEL_SERVICES) -> dict[str, bytes]:
     """botocore's shape: a version, ClientError, root data files, per-service models."""
     files = {
@@ -157,7 +165,7 @@ def fake_botocore_files(services: tuple[str, ...] = FAKE_MODEL_SERVICES) -> dict
         "botocore/data/sdk-default-configuration.json": b"{}",
     }
     for service in services:
-        files[f"botocore/data/{service}/2020-01-01/service-2.json.gz"] = b"model"
+        files[f"botocore/data/{service}/2020-01-01/service-2.json.gz"] = fake_model(service)
         files[f"botocore/data/{service}/2020-01-01/examples-1.json"] = b"{}"
     return files
 
