@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.botocore_data import with_trimmed_endpoints, with_trimmed_models
+from ops.botocore_data import describe_trimmed, with_trimmed_endpoints, with_trimmed_models
 from ops.bytecode import COLD_MODULES, Bytecode, read_module_list, with_bytecode
 from ops.import_check import (
     AwsCheck,
@@ -385,7 +385,10 @@ def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
         LAMBDA_PYTHON,
         scratch / "bytecode",
     )
-    notes = [describe_left_out(aws_left_out, config.aws_services)]
+    notes = [
+        describe_left_out(aws_left_out, config.aws_services),
+        describe_trimmed(selection.kept, kept),
+    ]
     timestamp = zip_timestamp(config.source_date_epoch)
     archive = write_reproducible_zip(bytecode.entries, config.output, timestamp)
     return BuildResult(

@@ -13,6 +13,7 @@ from botocore import xform_name
 from ops import package
 from ops.botocore_data import (
     ENDPOINTS,
+    describe_trimmed,
     trimmed_endpoints,
     trimmed_service_model,
     with_trimmed_endpoints,
@@ -167,3 +168,18 @@ def test_the_zip_keeps_the_s3_operations_the_code_calls_and_the_checks_bucket() 
     # then the zip's S3 model keeps exactly those, and CreateBucket for the package check
     assert called, "no S3 calls found: has the scan stopped matching the code?"
     assert called | {"CreateBucket"} == package.BUNDLED_AWS_OPERATIONS["s3"]
+
+
+def test_the_description_names_each_replaced_file_with_its_sizes(tmp_path: Path) -> None:
+    # given an endpoint table of 2 MB replaced by one of 0.5 MB, and a file left alone
+    big, small, other = tmp_path / "big", tmp_path / "small", tmp_path / "other"
+    big.write_bytes(b"x" * 2_000_000)
+    small.write_bytes(b"x" * 500_000)
+    other.write_bytes(b"")
+    before = {ENDPOINTS: big, "other.py": other}
+    after = {ENDPOINTS: small, "other.py": other}
+    # then the description names that one file
+    assert describe_trimmed(before, after) == (
+        "trimmed botocore data: endpoints.json 2.00 MB -> 0.50 MB"
+    )
+    assert describe_trimmed(before, before) == "trimmed botocore data: nothing"
