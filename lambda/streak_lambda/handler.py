@@ -25,6 +25,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from streak_lambda.cold_start_gc import end_cold_start
 from streak_lambda.composition import alert_if_at_risk, container
 from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
@@ -173,6 +174,7 @@ app.exception_handler(Exception)(_on_unexpected)
 
 
 def _sync(*, budget_s: float, trigger: str) -> SyncReport:
+    end_cold_start()
     started = time.monotonic()
     try:
         run = container().sync(budget_s=budget_s, credentials_first=False)
@@ -247,6 +249,13 @@ def _evening_check(services: Services) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return _handle(event, context)
+    finally:
+        end_cold_start()
+
+
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_request(event):
         return app.resolve(event, context)
     action = scheduled_action(event)

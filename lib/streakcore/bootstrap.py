@@ -36,7 +36,8 @@ class Services:
     needs, built from `settings` on first use.
 
     `boto_session` and `clock` are for tests: a session whose events they observe, and the
-    instant the syncs, the evening check and `/stats` take as "now".
+    instant the syncs, the evening check and `/stats` take as "now". Without one, every
+    AWS client of these services comes from one botocore session, made on first use.
     """
 
     def __init__(
@@ -76,7 +77,7 @@ class Services:
             from streakcore.storage.blob_s3 import S3BlobStore
 
             cache = writable_cache_dir(self.settings.cache_dir)
-            client = s3_client(self.boto_session)
+            client = s3_client(self.aws_session)
             return S3BlobStore(client, location.bucket, location.prefix, cache)
         from streakcore.storage.blob_local import LocalDirectoryBlobStore
         from streakcore.storage.database_files import refuse_directory
@@ -139,16 +140,26 @@ class Services:
             from streakcore.storage.aws_clients import secrets_client
             from streakcore.storage.secrets_manager import SecretsManagerTokenStore
 
-            return SecretsManagerTokenStore(secrets_client(secret_id, self.boto_session), secret_id)
+            return SecretsManagerTokenStore(secrets_client(secret_id, self.aws_session), secret_id)
         from streakcore.storage.token_file import FileTokenStore
 
         return FileTokenStore(self.settings.token_file)
 
     def aws_client(self, service: str) -> Any:
-        """A boto3 client from the one factory, on this container's session."""
+        """An AWS client from the one factory, on this container's session."""
         from streakcore.storage.aws_clients import client
 
-        return client(service, self.boto_session)
+        return client(service, self.aws_session)
+
+    @cached_property
+    def aws_session(self) -> Any:
+        """The session every AWS client here comes from: the test's, else a new botocore
+        session (credentials and configuration resolved once per container)."""
+        if self.boto_session is not None:
+            return self.boto_session
+        from streakcore.storage.aws_clients import default_session
+
+        return default_session()
 
     # -- SmashRun ------------------------------------------------------------------------------
 
