@@ -56,6 +56,7 @@ from streakcore.usecases.documents import (
     read_document,
     record_health,
 )
+from streakcore.usecases.documents.days import DaysFile, days_file
 
 if TYPE_CHECKING:
     from streakcore.usecases.sync.report import SyncReport
@@ -154,6 +155,10 @@ class Database:
 
     def stats_file(self) -> StatsFile | None:
         return read_document(self.blobs, self.companion(Companion.STATS), StatsFile)
+
+    def days_file(self) -> DaysFile | None:
+        """The page's per-day totals of the last year or so (`documents.days`)."""
+        return read_document(self.blobs, self.companion(Companion.DAYS), DaysFile)
 
     def health(self) -> HealthFile | None:
         return read_document(self.blobs, self.companion(Companion.HEALTH), HealthFile)
@@ -290,6 +295,7 @@ class Database:
                 )
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)
+                days = store.days()
                 last_sync = last_sync_of(store)
                 store.checkpoint()
             self._verify(work)
@@ -301,6 +307,11 @@ class Database:
             generation=generation, db_etag=etag, snapshot=snapshot, last_sync=last_sync
         )
         publish(self.blobs, self.companion(Companion.STATS), stats)
+        publish(
+            self.blobs,
+            self.companion(Companion.DAYS),
+            days_file(days, generation=generation, db_etag=etag),
+        )
         state = SyncStateFile(
             generation=generation,
             db_etag=etag,

@@ -27,6 +27,7 @@ class Companion(StrEnum):
     SYNC_STATE = "sync_state.json"
     HEALTH = "health.json"
     ALERTS = "alerts.json"
+    DAYS = "days.json"
 
 
 def companion_key(db_key: str, companion: Companion) -> str:

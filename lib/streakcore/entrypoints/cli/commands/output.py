@@ -90,9 +90,10 @@ def refuse_database_files(path: Path, db: str, *, given: str) -> None:
 
 def _suffixes_beside() -> tuple[str, ...]:
     """What DuckDB and a sync keep next to `<db>`, as the suffixes of `<db>.<suffix>`."""
+    from streakcore.storage.page_token import FILE_SUFFIX
     from streakcore.usecases.documents import Companion
 
-    return (WAL_SUFFIX, *(c.value for c in Companion))
+    return (WAL_SUFFIX, *(c.value for c in Companion), FILE_SUFFIX)
 
 
 def _beside(database: Path) -> list[Path]:
@@ -118,7 +119,8 @@ def _what(protected: Path, database: Path) -> str:
 
 
 def _name_of(suffix: str) -> str:
-    return {WAL_SUFFIX: "write-ahead log", "backup": "backup"}.get(suffix, f"{suffix} document")
+    names = {WAL_SUFFIX: "write-ahead log", "backup": "backup", "page_token": "page token"}
+    return names.get(suffix, f"{suffix} document")
 
 
 def _same_file(a: Path, b: Path) -> bool:
