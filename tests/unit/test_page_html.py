@@ -30,7 +30,7 @@ def test_at_risk_says_what_is_still_needed_and_the_time_left_to_midnight() -> No
     words = text_of(page.html)
     assert "At risk" in words
     assert "Run 1.00 mi before midnight: 4 h 01 min left" in words
-    assert "Missing today ends a 10 days streak" in words
+    assert "Missing today ends a 10-day streak" in words
     assert re.search(r'id="streak-days">10<', page.html)
 
 

@@ -40,7 +40,7 @@ STYLESHEET = f"""
 html {{ -webkit-text-size-adjust: 100%; }}
 body {{ margin: 0; background: var(--bg); color: var(--fg);
   font: 16px/1.45 {FONT}; }}
-main {{ max-width: 56rem; margin: 0 auto; padding: 1rem; }}
+main, footer {{ max-width: 60rem; margin: 0 auto; padding: 1rem; }}
 h1, h2 {{ margin: 0; line-height: 1.15; }}
 h2 {{ font-size: 1.05rem; margin-bottom: .5rem; }}
 p {{ margin: .25rem 0; }}
@@ -59,11 +59,12 @@ section {{ background: var(--card); border: 1px solid var(--line); border-radius
 .heatmap .scroll {{ overflow-x: auto; direction: rtl; }}
 .heatmap .scroll svg {{ direction: ltr; display: block; max-width: none; }}
 .heatmap .scroll:focus-visible {{ outline: 2px solid var(--fg); outline-offset: 2px; }}
+@media (min-width: 48rem) {{ .heatmap .scroll svg {{ width: 100%; height: auto; }} }}
 dl {{ display: grid; grid-template-columns: minmax(7rem, max-content) 1fr; gap: .3rem 1rem;
   margin: 0; }}
 dt {{ color: var(--muted); }}
 dd {{ margin: 0; font-variant-numeric: tabular-nums; }}
-footer {{ color: var(--muted); font-size: .9rem; padding: 0 .25rem 1rem; }}
+footer {{ color: var(--muted); font-size: .9rem; padding-top: 0; }}
 """
 
 

@@ -150,7 +150,7 @@ def _status_section(facts: PageFacts, status: str, zone: ZoneInfo) -> str:
         ]
         if check.today_runs:
             lines.append(f"{format_distance(check.today_distance_m, unit)} run so far today.")
-        lines.append(f"Missing today ends a {_days(check.days_at_stake)} streak.")
+        lines.append(f"Missing today ends a {check.days_at_stake:,}-day streak.")
     else:
         headline = HEADLINES[StreakStatus.BROKEN]
         last = facts.stats.current_streak.last_day
