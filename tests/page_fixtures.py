@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 from helpers import at, daily_runs, run
 from streakcore.domain.days import group_days
 from streakcore.domain.models import Activity
+from streakcore.domain.page import PageFacts
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import build_snapshot, render_stats
-from streakcore.render.page_html import Page, PageFacts, page_html
+from streakcore.render.page_html import Page, page_html
 from streakcore.usecases.page import page_facts
 
 HOME = ZoneInfo("America/New_York")

@@ -46,10 +46,9 @@ def refused() -> Response[str]:
 def page_response(services: Services, presented: str) -> Response[str]:
     """The page when `presented` is the page token, else API Gateway's 403."""
     from streakcore.render.page_html import page_html
-    from streakcore.storage.page_token import token_matches
     from streakcore.usecases.page import served_page_facts
 
-    if not token_matches(presented, services.page_tokens.current()):
+    if not services.page_tokens.matches(presented):
         return refused()
     settings = services.settings
     facts = served_page_facts(

@@ -23,10 +23,9 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from streakcore.domain.streaks import CurrentStreak
-    from streakcore.ports import BlobStore, Deadline, RunStore, TokenStore
+    from streakcore.ports import BlobStore, Deadline, PageTokens, RunStore, TokenStore
     from streakcore.settings import Settings
     from streakcore.smashrun import RequestBudget, SmashRunSource
-    from streakcore.storage.page_token import PageTokens
     from streakcore.usecases.check import EveningReading
     from streakcore.usecases.database import Database, DbLocation
     from streakcore.usecases.sync import SyncOptions, SyncProgress, SyncReport
@@ -167,9 +166,9 @@ class Services:
                 f"the page of {self.name} needs a token: set STREAK_PAGE_TOKEN_SECRET_ID "
                 "(or STREAK_PAGE_TOKEN)"
             )
-        return page_token.PageTokenFile(
-            location.directory / f"{location.key}.{page_token.FILE_SUFFIX}"
-        )
+        from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX
+
+        return page_token.PageTokenFile(location.directory / f"{location.key}.{PAGE_TOKEN_SUFFIX}")
 
     def aws_client(self, service: str) -> Any:
         """A boto3 client from the one factory, on this container's session."""

@@ -12,17 +12,15 @@ Content-Security-Policy header that goes with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from streakcore.domain.days import Day
 from streakcore.domain.evening_check import EveningCheck, format_time_left
+from streakcore.domain.page import PageFacts
 from streakcore.domain.records import PeriodTotal, RunRecord
 from streakcore.domain.rules import RuleName, StreakRule
-from streakcore.domain.stats import StatsBody
 from streakcore.domain.streaks import StreakStatus
 from streakcore.domain.units import DistanceUnit, format_distance, format_duration
 from streakcore.render.heatmap_svg import heatmap_svg
@@ -43,23 +41,6 @@ HEADLINES = {
     StreakStatus.AT_RISK: "At risk",
     StreakStatus.BROKEN: "Broken",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PageFacts:
-    """Everything the page says, gathered by `usecases.page`."""
-
-    stats: StatsBody
-    """The `/stats` body at the page's instant."""
-    check: EveningCheck
-    """Today's verdict: what it still needs and how long is left."""
-    days: Sequence[Day]
-    """Days with runs, in date order, at least the heatmap's."""
-    units: DistanceUnit
-    sync_failed: bool = False
-    """The last sync attempt failed (the runs shown may be missing today's)."""
-    stale: bool = False
-    """No sync has succeeded for a long while."""
 
 
 @dataclass(frozen=True, slots=True)

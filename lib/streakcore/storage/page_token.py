@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -37,8 +37,6 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]+")
 FILE_MODE = 0o600
 SECRET_CACHE_S = 60.0
 """How long the Lambda trusts the token it read: a rotated link stops working within it."""
-FILE_SUFFIX = "page_token"
-"""`runs.duckdb.page_token`: the local token file, beside the database."""
 
 
 def new_token() -> SecretStr:
@@ -61,20 +59,17 @@ def token_matches(presented: str, expected: SecretStr) -> bool:
     return hmac.compare_digest(presented.encode(), expected.get_secret_value().encode())
 
 
-class PageTokens(Protocol):
-    """Where the page token is kept."""
+class _Matching:
+    """`matches` for every kind of token place: against `current()`, in constant time."""
 
-    where: str
-    """Where it is kept, for messages (a path, a secret id, a variable)."""
+    def current(self) -> SecretStr:
+        raise NotImplementedError
 
-    def current(self) -> SecretStr: ...
-
-    def rotate(self) -> SecretStr:
-        """Replace the token: the old link stops working."""
-        ...
+    def matches(self, presented: str) -> bool:
+        return token_matches(presented, self.current())
 
 
-class FixedPageToken:
+class FixedPageToken(_Matching):
     """`STREAK_PAGE_TOKEN`: whoever set the variable rotates it."""
 
     where = "STREAK_PAGE_TOKEN"
@@ -92,7 +87,7 @@ class FixedPageToken:
         )
 
 
-class PageTokenFile:
+class PageTokenFile(_Matching):
     """A 0600 file beside a local database; created with a new token when missing."""
 
     def __init__(self, path: Path) -> None:
@@ -138,7 +133,7 @@ class PageTokenFile:
         return token
 
 
-class SecretsManagerPageToken:
+class SecretsManagerPageToken(_Matching):
     """The token as the plain string value of a Secrets Manager secret, read at most once
     every `SECRET_CACHE_S` per container."""
 

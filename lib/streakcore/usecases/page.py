@@ -1,4 +1,4 @@
-"""The page use case: gather what the streak page says (`render.page_html.PageFacts`).
+"""The page use case: gather what the streak page says (`domain.page.PageFacts`).
 
 Served (`GET /p/{token}`), it reads the documents a sync leaves beside the database (the
 stats, the days, the health), never the DuckDB file, unless a document is missing (a
@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from streakcore.domain.days import Day
 from streakcore.domain.evening_check import evening_check
+from streakcore.domain.page import PageFacts
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import StatsBody
 from streakcore.domain.units import DistanceUnit
 from streakcore.ports import RunStore
-from streakcore.render.page_html import PageFacts
 from streakcore.usecases.database import Database
 from streakcore.usecases.documents import HealthReason, judge_health
 from streakcore.usecases.documents.health import STALE_AFTER

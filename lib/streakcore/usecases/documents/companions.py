@@ -30,6 +30,11 @@ class Companion(StrEnum):
     DAYS = "days.json"
 
 
+PAGE_TOKEN_SUFFIX = "page_token"  # noqa: S105 - a file name, not a token
+"""`runs.duckdb.page_token`: the page's share token beside a local database (0600; never
+in a blob store, so not a `Companion`)."""
+
+
 def companion_key(db_key: str, companion: Companion) -> str:
     """`runs.duckdb` -> `runs.duckdb.stats.json`.
 

@@ -90,10 +90,9 @@ def refuse_database_files(path: Path, db: str, *, given: str) -> None:
 
 def _suffixes_beside() -> tuple[str, ...]:
     """What DuckDB and a sync keep next to `<db>`, as the suffixes of `<db>.<suffix>`."""
-    from streakcore.storage.page_token import FILE_SUFFIX
-    from streakcore.usecases.documents import Companion
+    from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX, Companion
 
-    return (WAL_SUFFIX, *(c.value for c in Companion), FILE_SUFFIX)
+    return (WAL_SUFFIX, *(c.value for c in Companion), PAGE_TOKEN_SUFFIX)
 
 
 def _beside(database: Path) -> list[Path]:
@@ -119,7 +118,9 @@ def _what(protected: Path, database: Path) -> str:
 
 
 def _name_of(suffix: str) -> str:
-    names = {WAL_SUFFIX: "write-ahead log", "backup": "backup", "page_token": "page token"}
+    from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX
+
+    names = {WAL_SUFFIX: "write-ahead log", "backup": "backup", PAGE_TOKEN_SUFFIX: "page token"}
     return names.get(suffix, f"{suffix} document")
 
 
