@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     page_token: SecretStr | None = Field(
         default=None, description="the page's share token (else the secret, else a file)"
     )
+    notify_url: SecretStr | None = Field(
+        default=None, description="apprise URL for `streak check --notify` (holds a token)"
+    )
     page_token_secret_id: str | None = Field(
         default=None, description="Secrets Manager id of the page's share token"
     )
