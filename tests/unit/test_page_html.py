@@ -128,3 +128,16 @@ def test_a_year_of_daily_runs_stays_under_100_kb() -> None:
 
 def test_style_hashes_are_unique_per_distinct_style() -> None:
     assert len(style_hashes("<style>a</style><style>a</style><style>b</style>")) == 2
+
+
+def test_a_new_run_redraws_the_heatmap_of_the_same_day() -> None:
+    # given the page drawn twice the same evening, the second time after a run
+    before = page_for(ten_days_to_yesterday(), "2026-11-25T20:00:00-05:00").html
+    after = page_for([*ten_days_to_yesterday(), run(TODAY, 3.0)], "2026-11-25T20:00:00-05:00")
+    # then the second heatmap shows today's run
+    heatmap_of = re.compile(r"<svg.*?</svg>", re.DOTALL)
+    old, new = heatmap_of.search(before), heatmap_of.search(after.html)
+    assert old is not None
+    assert new is not None
+    assert old.group(0) != new.group(0)
+    assert "Wed 2026-11-25: 3.00 mi (1 run)" in new.group(0)

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
+from streakcore.domain.days import Day
 from streakcore.domain.evening_check import EveningCheck, format_time_left
 from streakcore.domain.page import PageFacts
 from streakcore.domain.records import PeriodTotal, RunRecord
@@ -33,6 +35,8 @@ from streakcore.render.page_assets import (
 
 HEATMAP_DAYS = 365
 """The heatmap: today and the 364 days before it."""
+HEATMAPS_KEPT = 4
+"""Drawn heatmaps a process keeps (one per database, date, unit and rule in use)."""
 CSP_PLACEHOLDER = "\x00csp\x00"
 PAGE_TITLE = "Run streak"
 
@@ -184,22 +188,27 @@ def _streak_section(facts: PageFacts) -> str:
 
 
 def _heatmap_section(facts: PageFacts, rule: StreakRule) -> str:
-    today = facts.check.today
-    first = today - timedelta(days=HEATMAP_DAYS - 1)
-    svg = heatmap_svg(
-        facts.days,
-        first=first,
-        last=today,
-        today=today,
-        units=facts.units,
-        rule=rule,
-        title="Last 12 months",
-    )
+    svg = _heatmap(tuple(facts.days), facts.check.today, facts.units, rule)
     return (
         '<section class="heatmap" aria-labelledby="heatmap-h">\n'
         '<h2 id="heatmap-h">Last 12 months</h2>\n'
         '<div class="scroll" tabindex="0" role="region" aria-label="Heatmap of the last '
         f'12 months, scrollable">\n{svg}</div>\n</section>'
+    )
+
+
+@lru_cache(maxsize=HEATMAPS_KEPT)
+def _heatmap(days: tuple[Day, ...], today: date, units: DistanceUnit, rule: StreakRule) -> str:
+    """The heatmap, kept while the days and the date stay the same: most of the page's time
+    goes into drawing it, and a server answers many views between two syncs."""
+    return heatmap_svg(
+        days,
+        first=today - timedelta(days=HEATMAP_DAYS - 1),
+        last=today,
+        today=today,
+        units=units,
+        rule=rule,
+        title="Last 12 months",
     )
 
 
