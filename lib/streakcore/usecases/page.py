@@ -10,6 +10,7 @@ falls back. The terminal's `streak page` reads the database it has at hand, at a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -52,15 +53,19 @@ def served_page_facts(
     database: Database, *, now: datetime, tz: ZoneInfo, rule: StreakRule, units: DistanceUnit
 ) -> PageFacts:
     """The page at `now` from the documents beside the database (StoreNotFound before the
-    first sync)."""
-    stats = database.stats(rule=rule, as_of=now, tz=tz)
-    document = database.days_file()
+    first sync). The days and health documents are read while the stats document is: on
+    S3 each read is a round trip, and the page should cost about one."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-documents") as pool:
+        days_read = pool.submit(database.days_file)
+        health_read = pool.submit(database.health)
+        stats = database.stats(rule=rule, as_of=now, tz=tz)
+        document, health_file = days_read.result(), health_read.result()
     if document is not None:
         days = document.as_days()
     else:
         with database.reading() as store:
             days = store.days(until=now)
-    health = judge_health(database.health(), now=now)
+    health = judge_health(health_file, now=now)
     return page_facts(
         stats,
         days,
