@@ -240,8 +240,12 @@ def _serve(args: argparse.Namespace) -> int:
         else:
             print(f"streak-api: API keys: {', '.join(KeyRing(keys).names)}")
         print(f"streak-api: try  curl -X POST -H 'x-api-key: KEY' {running.url}/sync")
-        page_token = services.page_tokens.current().get_secret_value()
-        print(f"streak-api: your page (after the first sync): {running.url}/p/{page_token}")
+        try:
+            page_token = services.page_tokens.current().get_secret_value()
+        except StreakError as exc:
+            print(f"streak-api: the page is off: {exc}")
+        else:
+            print(f"streak-api: your page (after the first sync): {running.url}/p/{page_token}")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

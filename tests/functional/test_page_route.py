@@ -181,3 +181,20 @@ def test_the_lambda_keeps_the_token_a_minute_then_reads_it_again() -> None:
         assert tokens.current().get_secret_value() == TOKEN
     # then the secret was read twice
     assert len(reads) == 2
+
+
+def test_an_empty_page_token_secret_is_a_setup_problem_not_a_smashrun_one(world: World) -> None:
+    # given a page-token secret nobody has filled yet
+    empty = boto3.client("secretsmanager", region_name=REGION).create_secret(
+        Name="streakcore/page-token-empty"
+    )["ARN"]
+    settings = Settings(
+        db=f"s3://{BUCKET}/runs.duckdb",
+        cache_dir=world.tmp / "cache-empty",
+        page_token_secret_id=empty,
+    )
+    install_container(Services(settings, clock=lambda: NOW))
+    # when the page is asked for, then the answer is the generic 500 of a misconfiguration
+    status, _, body = get(TOKEN)
+    assert status == 500
+    assert json.loads(body)["message"] == "the service is misconfigured"

@@ -157,9 +157,13 @@ class SecretsManagerPageToken(_Matching):
                 return self._cached[1]
             from streakcore.storage.secrets_manager import read_secret_text
 
-            text = read_secret_text(self._client, self.where)
+            try:
+                text = read_secret_text(self._client, self.where)
+            except TokenStoreError as exc:
+                # Not the SmashRun tokens: a setup problem of the page, said as one.
+                raise ConfigError(str(exc)) from None
             if not text:
-                raise TokenStoreError(
+                raise ConfigError(
                     f"secret {self.where} has no page token yet: run "
                     f"`streak page-link --rotate --secret-id {self.where}`"
                 )
