@@ -152,10 +152,13 @@ def artifacts() -> Path:
 
 @pytest.fixture(params=["done", "at_risk"])
 def served(
-    request: pytest.FixtureRequest, demo_db: Path, moments: dict[str, Moment]
+    request: pytest.FixtureRequest,
+    demo_db: Path,
+    moments: dict[str, Moment],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[str, Moment]]:
     """The page URL from a local gateway whose clock stands at the moment."""
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     from streak_lambda.handler import lambda_handler
 
     moment = moments[request.param]
