@@ -198,3 +198,25 @@ def test_an_empty_page_token_secret_is_a_setup_problem_not_a_smashrun_one(world:
     status, _, body = get(TOKEN)
     assert status == 500
     assert json.loads(body)["message"] == "the service is misconfigured"
+
+
+def test_the_days_are_converted_once_per_version_of_their_document(world: World) -> None:
+    # given a container that has read the days twice
+    database = world.container().read_database
+    first = database.recent_days()
+    assert first is not None
+    assert database.recent_days() is first
+    # when the document changes (a sync that dropped the last day, say)
+    s3 = boto3.client("s3", region_name=REGION)
+    key = "runs.duckdb.days.json"
+    original = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    document = json.loads(original)
+    document["days"] = document["days"][:-1]
+    s3.put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode())
+    try:
+        # then the next read has the new days
+        again = database.recent_days()
+        assert again is not None
+        assert len(again) == len(first) - 1
+    finally:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=original)

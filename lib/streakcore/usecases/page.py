@@ -56,12 +56,13 @@ def served_page_facts(
     first sync). The days and health documents are read while the stats document is: on
     S3 each read is a round trip, and the page should cost about one."""
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="page-documents") as pool:
-        days_read = pool.submit(database.days_file)
+        days_read = pool.submit(database.recent_days)
         health_read = pool.submit(database.health)
         stats = database.stats(rule=rule, as_of=now, tz=tz)
-        document, health_file = days_read.result(), health_read.result()
-    if document is not None:
-        days = document.as_days()
+        recent, health_file = days_read.result(), health_read.result()
+    days: Sequence[Day]
+    if recent is not None:
+        days = recent
     else:
         with database.reading() as store:
             days = store.days(until=now)

@@ -98,8 +98,13 @@ def read_document(blobs: BlobStore, key: str, model: type[Doc]) -> Doc | None:
     blob = blobs.read(key)
     if blob is None:
         return None
+    return parse_document(blob.data, key, model)
+
+
+def parse_document(data: bytes, key: str, model: type[Doc]) -> Doc | None:
+    """`data` read from `key` as `model`, or None (logged) when it cannot be."""
     try:
-        return model.model_validate_json(blob.data)
+        return model.model_validate_json(data)
     except ValidationError:
         logger.warning("ignoring unreadable %s; the next sync rewrites it", key)
         return None

@@ -2,8 +2,9 @@
 page can draw its heatmap and say what today still needs without opening DuckDB.
 
 It holds the days from `DAYS_KEPT` before the latest day, reaching further back only to the
-first day of a streak that crosses that line (so the heatmap can number its days and mark
-where it started). A day is four numbers; a year of them is about 25 KB of JSON.
+first day of a streak (under the rule the sync materialises) that crosses that line, so
+the heatmap can number its days and the evening check count the streak. A day is four
+numbers; a year of them is about 30 KB of JSON.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 from pydantic import BaseModel
 
 from streakcore.domain.days import Day, qualifying_days
-from streakcore.domain.rules import RuleName, StreakRule
+from streakcore.domain.rules import StreakRule
 from streakcore.domain.streaks import find_streaks
 from streakcore.usecases.documents.companions import Generational
 
@@ -48,21 +49,24 @@ class DaysFile(Generational):
         return [d.as_day() for d in self.days]
 
 
-def first_day_kept(days: Sequence[Day]) -> date | None:
+def first_day_kept(days: Sequence[Day], rule: StreakRule) -> date | None:
     """The earliest date the document keeps: `DAYS_KEPT` before the latest day, or the start
-    of the streak (under any rule: a run of any length) that crosses it."""
+    of the streak under `rule` (the one the sync materialises) that crosses it."""
     if not days:
         return None
     cutoff = days[-1].local_date - DAYS_KEPT
-    for streak in find_streaks(qualifying_days(days, StreakRule(name=RuleName.ANY))):
+    for streak in find_streaks(qualifying_days(days, rule)):
         if streak.start <= cutoff <= streak.end:
             return streak.start
     return cutoff
 
 
-def days_file(days: Sequence[Day], *, generation: int, db_etag: str | None) -> DaysFile:
-    """The document for `days` (in date order)."""
-    first = first_day_kept(days)
+def days_file(
+    days: Sequence[Day], *, rule: StreakRule, generation: int, db_etag: str | None
+) -> DaysFile:
+    """The document for `days` (in date order), keeping the whole streak under `rule` that
+    crosses its first day."""
+    first = first_day_kept(days, rule)
     kept = [
         DayTotals(
             local_date=d.local_date,
