@@ -1,10 +1,11 @@
 """The Lambda entry point, `streak_lambda.handler.lambda_handler`, for both functions.
 
-API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`
-and `GET /badge.svg`; EventBridge Scheduler brings `{"streak_action": "sync" | "check"}`
-(a classic EventBridge "Scheduled Event" means a sync). Each route parses, calls a use
-case on the container's services (`streakcore.bootstrap`) and returns its body; the status
-of an error, or of a sync that did not succeed, comes from `http_errors` and nowhere else.
+API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`,
+`GET /badge.svg` and `GET /p/{token}` (the page, `page_route`); EventBridge Scheduler
+brings `{"streak_action": "sync" | "check"}` (a classic EventBridge "Scheduled Event"
+means a sync). Each route parses, calls a use case on the container's services
+(`streakcore.bootstrap`) and returns its body; the status of an error, or of a sync that
+did not succeed, comes from `http_errors` and nowhere else.
 
 Importing this module builds no adapter and imports neither DuckDB, boto3 nor pydantic:
 the composition root and the routes import what a request needs when it first needs it.
@@ -136,6 +137,13 @@ def get_badge() -> Response[str]:
         body=svg,
         headers={"Cache-Control": BADGE_CACHE_CONTROL},
     )
+
+
+@app.get("/p/<token>")
+def get_page(token: str) -> Response[str]:
+    from streak_lambda.page_route import page_response
+
+    return page_response(container(), token)
 
 
 # -- exceptions -> HTTP, in one place -------------------------------------------------------

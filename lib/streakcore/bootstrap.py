@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from streakcore.domain.streaks import CurrentStreak
-    from streakcore.ports import BlobStore, Deadline, RunStore, TokenStore
+    from streakcore.ports import BlobStore, Deadline, PageTokens, RunStore, TokenStore
     from streakcore.settings import Settings
     from streakcore.smashrun import RequestBudget, SmashRunSource
     from streakcore.usecases.check import EveningReading
@@ -144,6 +144,32 @@ class Services:
         from streakcore.storage.token_file import FileTokenStore
 
         return FileTokenStore(self.settings.token_file)
+
+    @cached_property
+    def page_tokens(self) -> PageTokens:
+        """Where the page's share token is kept: STREAK_PAGE_TOKEN, else the secret named by
+        STREAK_PAGE_TOKEN_SECRET_ID, else a 0600 file beside a local database."""
+        from streakcore.storage import page_token
+
+        settings = self.settings
+        if settings.page_token is not None:
+            return page_token.FixedPageToken(settings.page_token)
+        secret_id = settings.page_token_secret_id
+        if secret_id:
+            from streakcore.storage.aws_clients import secrets_client
+
+            return page_token.SecretsManagerPageToken(
+                secrets_client(secret_id, self.boto_session), secret_id
+            )
+        location = self.location
+        if location.directory is None:
+            raise ConfigError(
+                f"the page of {self.name} needs a token: set STREAK_PAGE_TOKEN_SECRET_ID "
+                "(or STREAK_PAGE_TOKEN)"
+            )
+        from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX
+
+        return page_token.PageTokenFile(location.directory / f"{location.key}.{PAGE_TOKEN_SUFFIX}")
 
     def aws_client(self, service: str) -> Any:
         """An AWS client from the one factory, on this container's session."""

@@ -145,6 +145,15 @@ class Settings(BaseSettings):
         default_factory=default_cache_dir, description="downloaded s3:// databases, by ETag"
     )
     sns_topic_arn: str | None = None
+    page_token: SecretStr | None = Field(
+        default=None, description="the page's share token (else the secret, else a file)"
+    )
+    notify_url: SecretStr | None = Field(
+        default=None, description="apprise URL for `streak check --notify` (holds a token)"
+    )
+    page_token_secret_id: str | None = Field(
+        default=None, description="Secrets Manager id of the page's share token"
+    )
 
     @field_validator("min_distance")
     @classmethod

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from streakcore.clock import utc_now
+from streakcore.domain.days import Day
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import RulesBody, StatsBody, render_rules, render_stats
 from streakcore.errors import (
@@ -56,6 +57,8 @@ from streakcore.usecases.documents import (
     read_document,
     record_health,
 )
+from streakcore.usecases.documents.companions import parse_document
+from streakcore.usecases.documents.days import DaysFile, days_file
 
 if TYPE_CHECKING:
     from streakcore.usecases.sync.report import SyncReport
@@ -143,6 +146,7 @@ class Database:
         self._max_attempts = max_attempts
         self._clock = clock
         self._sleep = sleep
+        self._recent_days: tuple[str, tuple[Day, ...]] | None = None
         self.last_published: Published | None = None
         """What this object's last sync uploaded."""
 
@@ -154,6 +158,24 @@ class Database:
 
     def stats_file(self) -> StatsFile | None:
         return read_document(self.blobs, self.companion(Companion.STATS), StatsFile)
+
+    def recent_days(self) -> tuple[Day, ...] | None:
+        """The page's per-day totals of the last year or so (`documents.days`); None when
+        the document is missing or unreadable. Kept while the document's version stays the
+        same: a page view between two syncs converts nothing."""
+        key = self.companion(Companion.DAYS)
+        blob = self.blobs.read(key)
+        if blob is None:
+            return None
+        kept = self._recent_days
+        if kept is not None and kept[0] == blob.etag:
+            return kept[1]
+        document = parse_document(blob.data, key, DaysFile)
+        if document is None:
+            return None
+        days = tuple(document.as_days())
+        self._recent_days = (blob.etag, days)
+        return days
 
     def health(self) -> HealthFile | None:
         return read_document(self.blobs, self.companion(Companion.HEALTH), HealthFile)
@@ -290,6 +312,7 @@ class Database:
                 )
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)
+                days = store.days()
                 last_sync = last_sync_of(store)
                 store.checkpoint()
             self._verify(work)
@@ -301,6 +324,11 @@ class Database:
             generation=generation, db_etag=etag, snapshot=snapshot, last_sync=last_sync
         )
         publish(self.blobs, self.companion(Companion.STATS), stats)
+        publish(
+            self.blobs,
+            self.companion(Companion.DAYS),
+            days_file(days, rule=rule, generation=generation, db_etag=etag),
+        )
         state = SyncStateFile(
             generation=generation,
             db_etag=etag,
