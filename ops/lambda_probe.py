@@ -4,8 +4,9 @@
 
 TREE is the unpacked zip (Lambda's /var/task) and goes first on sys.path; nothing else of
 the caller's is importable. ACTION is `import` (the handler module only), an API route
-(`GET /stats`, `GET /health`, `GET /badge.svg`, `POST /sync`) sent as an API Gateway REST
-proxy event, or a schedule input (`sync`, `check`). The handler's settings come from the
+(`GET /stats`, `GET /health`, `GET /badge.svg`, `GET /p/{token}`, `POST /sync`) sent as an
+API Gateway REST proxy event (the page's token from PROBE_PAGE_TOKEN, which the handler
+never reads), or a schedule input (`sync`, `check`). The handler's settings come from the
 environment, as in Lambda. ABSENT, a comma-separated list of top-level modules, makes
 those unimportable, as in a package that leaves them out (for runs outside the zip).
 
@@ -27,7 +28,8 @@ import os
 import sys
 import time
 
-API_ACTIONS = ("GET /stats", "GET /health", "GET /badge.svg", "POST /sync")
+API_ACTIONS = ("GET /stats", "GET /health", "GET /badge.svg", "GET /p/{token}", "POST /sync")
+PAGE_RESOURCE = "/p/{token}"
 SCHEDULE_ACTIONS = ("sync", "check")
 HANDLER_MODULE = "streak_lambda.handler"
 
@@ -55,21 +57,26 @@ class ProbeContext:
         return 29_000
 
 
-def rest_event(method: str, path: str) -> dict[str, object]:
+def rest_event(method: str, resource: str) -> dict[str, object]:
     """An API Gateway REST proxy event (payload 1.0) with the fields the handler reads."""
     headers = {"Accept": "application/json", "User-Agent": "lambda-probe"}
+    parameters = None
+    path = resource
+    if resource == PAGE_RESOURCE:
+        parameters = {"token": os.environ.get("PROBE_PAGE_TOKEN", "")}
+        path = f"/p/{parameters['token']}"
     return {
-        "resource": path,
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": None,
         "multiValueQueryStringParameters": None,
-        "pathParameters": None,
+        "pathParameters": parameters,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": path,
+            "resourcePath": resource,
             "httpMethod": method,
             "path": f"/prod{path}",
             "stage": "prod",

@@ -14,6 +14,7 @@ The packager uses it to prove the zip serves requests (a sync, then GET /stats, 
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,7 +34,7 @@ DATABASE_KEY = "runs.duckdb"
 REGION = "us-east-1"
 TOPIC = "streak-route-check-alerts"
 # The API routes a read function serves; `sync` writes what they read.
-READ_ROUTES = ("GET /stats", "GET /health", "GET /badge.svg")
+READ_ROUTES = ("GET /stats", "GET /health", "GET /badge.svg", "GET /p/{token}")
 # Every action either function runs; `ops.cold_modules` traces all of them.
 ALL_ACTIONS = ("import", "sync", "check", "POST /sync", *READ_ROUTES)
 
@@ -91,6 +92,8 @@ def lambda_world(scratch: Path, athlete_years: float | None = None) -> Iterator[
         home.mkdir(parents=True, exist_ok=True)
         environment = probe_environment(endpoint, home)
         topic_arn = _make_bucket_and_topic(environment)
+        page_token = secrets.token_urlsafe(32)
+        page_secret_arn = _make_page_token_secret(environment, page_token)
         environment.update(
             {
                 "STREAK_DB": f"s3://{BUCKET}/{DATABASE_KEY}",
@@ -100,6 +103,8 @@ def lambda_world(scratch: Path, athlete_years: float | None = None) -> Iterator[
                 # The fake has no hourly limit; the default budget would slow the sync down.
                 "STREAK_REQUESTS_PER_HOUR": "100000",
                 "STREAK_SNS_TOPIC_ARN": topic_arn,
+                "STREAK_PAGE_TOKEN_SECRET_ID": page_secret_arn,
+                "PROBE_PAGE_TOKEN": page_token,
                 "POWERTOOLS_SERVICE_NAME": "streakcore",
                 "POWERTOOLS_METRICS_NAMESPACE": "streakcore",
             }
@@ -119,6 +124,19 @@ def _make_bucket_and_topic(environment: Mapping[str, str]) -> str:
     session.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
     topic = session.client("sns", endpoint_url=endpoint).create_topic(Name=TOPIC)
     return str(topic["TopicArn"])
+
+
+def _make_page_token_secret(environment: Mapping[str, str], token: str) -> str:
+    """The page's share token in Secrets Manager, as the stack keeps it; returns its ARN."""
+    import boto3
+
+    client = boto3.session.Session(region_name=REGION).client(
+        "secretsmanager",
+        endpoint_url=environment["AWS_ENDPOINT_URL"],
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    return str(client.create_secret(Name="streakcore/page-token", SecretString=token)["ARN"])
 
 
 # As Lambda runs the code: isolated (no PYTHON* variables, no user site), no site-packages,
