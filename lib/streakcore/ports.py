@@ -161,6 +161,13 @@ class RequestLedger(Protocol):
 
     def snapshot(self) -> dict[str, Any]: ...
 
+    @property
+    def requests_per_hour(self) -> int: ...
+
+    def next_opening(self) -> float | None:
+        """The epoch instant the budget next has room for a request; None: it has now."""
+        ...
+
 
 class Deadline:
     """The end of a time budget, shared by the sync and the HTTP client so that neither

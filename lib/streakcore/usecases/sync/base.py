@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from streakcore.domain.models import SplitUnit
 from streakcore.errors import StoreError
 from streakcore.ports import ActivitySource, Batch, Deadline, RequestLedger, RunStore
-from streakcore.usecases.stats import LAST_SYNC_KEY
+from streakcore.usecases.stats import BACKFILL_KEY, CHECKPOINT_KEY, LAST_SYNC_KEY
 from streakcore.usecases.sync.plan import Checkpoint, PageMerge
 from streakcore.usecases.sync.rate_limits import RateLimitWatch
 from streakcore.usecases.sync.report import SyncStatus
@@ -24,7 +24,6 @@ from streakcore.usecases.sync.splits import SplitFetcher
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_KEY = "sync_checkpoint"
 LEDGER_KEY = "request_budget"
 ATTEMPT_KEY = "last_sync_attempt"
 
@@ -137,12 +136,20 @@ class SyncBase:
             return Checkpoint()
 
     def _record_attempt(
-        self, status: SyncStatus, error: str | None, *, heard_from_smashrun: bool = False
+        self,
+        status: SyncStatus,
+        error: str | None,
+        *,
+        heard_from_smashrun: bool = False,
+        resume_at: datetime | None = None,
     ) -> None:
-        """Best effort: a health check reads it, and it must not mask the real error."""
+        """Best effort: a health check reads it, and it must not mask the real error.
+        `resume_at` (the request budget's next opening) is what `/stats` quotes as the
+        backfill's `next_sync_after`."""
         finished = self.clock().astimezone(UTC)
         state: dict[str, Any] = {
-            ATTEMPT_KEY: {"at": iso(finished), "status": status.value, "error": error}
+            ATTEMPT_KEY: {"at": iso(finished), "status": status.value, "error": error},
+            BACKFILL_KEY: {"next_sync_after": iso(resume_at) if resume_at else None},
         }
         if status is not SyncStatus.FAILED and heard_from_smashrun:
             state[LAST_SYNC_KEY] = iso(finished)

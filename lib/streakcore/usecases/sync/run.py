@@ -18,18 +18,30 @@ losing anything.
 
 `last_sync` says when the store last heard from SmashRun, so only a sync that took in at
 least one answer (a search page, a sweep page, a batch of splits, a run's detail) stamps
-it. A sync stopped by an error before that is `failed`, rate limit or not: otherwise a
-SmashRun that answers nothing but 429 would look fresh forever.
+it. A sync stopped by an error before that is `failed`, SmashRun's rate limit or not:
+otherwise a SmashRun that answers nothing but 429 would look fresh forever.
+
+Our own hourly request budget is different: it is how a long backfill is meant to go, an
+hour's worth at a time. A sync it stops is `partial` (or `paused` when it could not ask
+anything), with no error; the report says how far the backfill is, when the budget opens
+again and about how many more syncs it takes.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from streakcore.errors import SmashRunError, SmashRunRateLimited, StoreError, StreakError
+from streakcore.errors import (
+    RequestBudgetSpent,
+    SmashRunError,
+    SmashRunRateLimited,
+    StoreError,
+    StreakError,
+)
 from streakcore.ports import (
     ActivitySource,
     Batch,
@@ -81,6 +93,8 @@ class _Sync(SweepPhase):
         except StoreError:
             self._record_attempt(SyncStatus.FAILED, "the database could not be written")
             raise
+        except RequestBudgetSpent:
+            pass  # a pause, not a failure: `_status` and the report say when it goes on
         except StreakError as exc:
             error = exc
         except Exception as exc:
@@ -91,6 +105,7 @@ class _Sync(SweepPhase):
         status = self._status(error)
         if status is SyncStatus.FAILED and isinstance(error, SmashRunRateLimited):
             error = self._rate_limited_before_any_answer(error)
+        resume_at = self._budget_opens() if status is not SyncStatus.SUCCESS else None
         report = SyncReport(
             status=status,
             runs_synced=self.tally.runs_synced,
@@ -99,6 +114,9 @@ class _Sync(SweepPhase):
             deleted=self.tally.deleted,
             requests=self.source.requests_made - requests_before,
             backlog=len(self.checkpoint.backlog),
+            runs_stored=len(self.store.live_ids()),
+            next_sync_after=resume_at,
+            syncs_left=self._syncs_left(),
             duration_s=round(time.monotonic() - started, 3),
             error=str(error) if error is not None else None,
             error_kind=kind_of(error),
@@ -106,13 +124,37 @@ class _Sync(SweepPhase):
             retry_after_s=self.watch.retry_after_s,
             warnings=self.tally.warnings,
         )
-        self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
+        self._record_attempt(
+            status, report.error, heard_from_smashrun=self.tally.answers > 0, resume_at=resume_at
+        )
         return report
 
     def _status(self, error: StreakError | None) -> SyncStatus:
         if error is None:
-            return SyncStatus.SUCCESS if self.checkpoint.caught_up() else SyncStatus.PARTIAL
+            if self.checkpoint.caught_up():
+                return SyncStatus.SUCCESS
+            return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.PAUSED
         return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.FAILED
+
+    def _budget_opens(self) -> datetime | None:
+        """The minute the hourly request budget has room again (rounded up, so a sync
+        started then finds it open); None when it has room now."""
+        opening = self.ledger.next_opening() if self.ledger is not None else None
+        if opening is None:
+            return None
+        return datetime.fromtimestamp(math.ceil(opening / 60) * 60, UTC)
+
+    def _syncs_left(self) -> int | None:
+        """About how many more syncs the work left takes, each spending one hour's request
+        budget: the backlog's splits, one search page and the id sweep. None when caught up
+        (or when no budget bounds the syncs)."""
+        cp = self.checkpoint
+        if cp.caught_up() or self.ledger is None:
+            return None
+        requests = len(cp.backlog) * len(self.options.split_units) + 1
+        if cp.sweep_due or cp.sweep is not None:
+            requests += math.ceil(len(self.store.live_ids()) / self.source.page_size)
+        return max(1, math.ceil(requests / self.ledger.requests_per_hour))
 
     def _rate_limited_before_any_answer(self, error: SmashRunRateLimited) -> SmashRunRateLimited:
         retry_at = self.clock() + timedelta(seconds=error.retry_after)

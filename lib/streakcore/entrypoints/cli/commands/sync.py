@@ -15,6 +15,7 @@ import json
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from streakcore.entrypoints.cli.commands.arg_types import seconds
 from streakcore.entrypoints.cli.commands.common import (
@@ -98,7 +99,7 @@ def run_sync(args: argparse.Namespace) -> int:
         if code != EXIT_OK and report.error is not None:
             print(f"streak: error: {report.error}", file=sys.stderr)
     else:
-        print_report(report)
+        print_report(report, zone=settings.zone)
         if written := written_line(report):
             print(written)
     return code
@@ -127,14 +128,42 @@ def run_incremental(settings: Settings) -> str:
 
 
 def summary_line(report: SyncReport) -> str:
+    if report.status == "paused":
+        return (
+            "sync paused: the hourly request budget (it keeps us under SmashRun's limit) is "
+            "spent, so nothing was asked"
+        )
     line = (
         f"sync {report.status}: {report.runs_synced} runs, {report.splits_stored} splits, "
         f"{report.deleted} deleted, {report.quarantined} quarantined, "
         f"{report.requests} requests in {report.duration_s:.1f} s"
     )
     if report.backlog:
-        line += f"; {report.backlog} runs still waiting for splits (run `streak sync` again)"
+        line += f"; {report.backlog:,} runs still waiting for splits"
     return line
+
+
+def backfill_line(report: SyncReport, zone: ZoneInfo | None) -> str | None:
+    """How far a backfill is and when it goes on; None when the sync caught up or stopped
+    for a reason of its own (which the error line says)."""
+    if report.status not in ("partial", "paused") or report.error:
+        return None
+    line = f"backfill: {report.runs_with_splits:,} / {report.runs_stored:,} runs have splits"
+    more = _syncs_phrase(report.syncs_left)
+    if report.next_sync_after is not None:
+        local = report.next_sync_after.astimezone(zone) if zone else report.next_sync_after
+        where = f" ({zone.key})" if zone else " UTC"
+        return (
+            f"{line}; it continues with a sync after {local:%a %d %b %H:%M}{where}, "
+            f"when the hourly request budget opens again{more}"
+        )
+    return f"{line}; run `streak sync` again to continue{more}"
+
+
+def _syncs_phrase(syncs: int | None) -> str:
+    if not syncs:
+        return ""
+    return f" (about {syncs} more sync{'s' if syncs > 1 else ''}, an hour apart)"
 
 
 def written_line(report: SyncReport) -> str | None:
@@ -147,8 +176,11 @@ def written_line(report: SyncReport) -> str | None:
     return None
 
 
-def print_report(report: SyncReport) -> None:
+def print_report(report: SyncReport, *, zone: ZoneInfo | None = None) -> None:
+    """The summary, the backfill's progress (times in `zone`), warnings; errors on stderr."""
     print(summary_line(report))
+    if line := backfill_line(report, zone):
+        print(line)
     for warning in report.warnings:
         print(f"warning: {warning}")
     if report.error is not None:
