@@ -43,10 +43,18 @@ def _measured(fake: FakeSmashRun, store: DuckDBRunStore) -> list[RecordedRequest
 
 
 def _row(
-    name: str, asked: list[RecordedRequest], floor: int, floor_name: str, note: str = ""
+    name: str,
+    asked: list[RecordedRequest],
+    floor: int,
+    floor_name: str,
+    note: str = "",
+    *,
+    at_most: bool = False,
 ) -> Row:
+    met = len(asked) <= floor if at_most else len(asked) == floor
+    target = f"<= {floor:,}" if at_most else f"= {floor:,}"
     return Row(
-        "requests", name, len(asked), "", floor_name, floor, f"= {floor:,}", len(asked) == floor,
+        "requests", name, len(asked), "", floor_name, floor, target, met,
         f"asked {describe(by_kind(asked))}; repeated within the sync: {len(repeated(asked))}"
         + (f"; {note}" if note else ""),
     )  # fmt: skip
@@ -97,9 +105,9 @@ def run() -> list[Row]:
         _row(f"full backfill, {n:,} runs (10 years)", backfill, first_sync_floor(n),
              f"ceil(n/100) + n + 2 = {pages(n)} search + {n:,} splits + 2",
              f"the splits floor includes the {without_splits} treadmill and manual runs, "
-             "which only answer with no splits once asked; above the floor: the id sweep "
-             f"({pages(n)} pages) also runs on a first backfill into an empty store, where "
-             "there is nothing to delete"),
+             "which only answer with no splits once asked; no id sweep: the store was empty "
+             "when the pass began, so nothing in it can have been deleted",
+             at_most=True),
         _row("incremental day, 1 new run", incremental, 1 + 1 + sweep,
              f"1 search + 1 splits + {sweep} id sweep"),
         _row("idle re-sync", idle, 1 + sweep, f"1 search + {sweep} id sweep"),

@@ -8,7 +8,8 @@ Gather -> pure merge -> apply, in three resumable phases that form one cycle:
 2. splits: the backlog's splits, fetched on `concurrency` threads while the search goes
    on (`sync_splits`), stored a batch at a time by the main thread.
 3. sweep: every page of `/search/ids`, to find runs deleted at SmashRun (each confirmed
-   one by one before it is marked deleted) and runs the search never showed us.
+   one by one before it is marked deleted) and runs the search never showed us. Not after
+   a pass that began with an empty store (a first backfill): nothing in it can be gone.
 
 What a page, a batch or a sweep changes is decided by the pure core in `sync_plan`; this
 module gathers and applies. Each page or batch is one transaction that carries the
@@ -166,7 +167,9 @@ class _Sync(SweepPhase):
 
     def _cycle(self, pool: ThreadPoolExecutor) -> None:
         cp = self.checkpoint
-        cp.search = next_search(cp, self.clock(), full=self.options.full)
+        cp.search = next_search(
+            cp, self.clock(), full=self.options.full, store_empty=not self.store.live_ids()
+        )
         fetcher = SplitFetcher(
             self.source,
             pool,
