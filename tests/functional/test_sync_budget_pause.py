@@ -78,3 +78,19 @@ def test_a_sync_after_the_budget_opens_carries_on_where_the_pause_left_it(
         assert later.status is SyncStatus.PARTIAL
         assert later.requests == PER_HOUR
         assert later.backlog == first.backlog - PER_HOUR
+
+
+def test_split_requests_are_spent_on_the_newest_runs_first(athlete: Athlete) -> None:
+    with rig(athlete) as r:
+        r.budget = _budget_at(NOW)
+        r.sync(budget_s=30)
+        waiting = set(r.store.get_state("sync_checkpoint")["backlog"])
+        # when the next hour's budget is spent on the backlog
+        r.budget = _budget_at(NOW + timedelta(hours=1, minutes=1))
+        r.sync(budget_s=30)
+        still = set(r.store.get_state("sync_checkpoint")["backlog"])
+        # then the runs it fetched are all newer than every run still waiting
+        started = {a.activity_id: a.start_local for a in r.store.activities()}
+        fetched = waiting - still
+        assert len(fetched) == PER_HOUR
+        assert min(started[i] for i in fetched) >= max(started[i] for i in still)

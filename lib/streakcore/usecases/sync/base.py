@@ -17,7 +17,7 @@ from streakcore.domain.models import SplitUnit
 from streakcore.errors import StoreError
 from streakcore.ports import ActivitySource, Batch, Deadline, RequestLedger, RunStore
 from streakcore.usecases.stats import BACKFILL_KEY, CHECKPOINT_KEY, LAST_SYNC_KEY
-from streakcore.usecases.sync.plan import Checkpoint, PageMerge
+from streakcore.usecases.sync.plan import Checkpoint, PageMerge, newest_first
 from streakcore.usecases.sync.rate_limits import RateLimitWatch
 from streakcore.usecases.sync.report import SyncStatus
 from streakcore.usecases.sync.splits import SplitFetcher
@@ -109,7 +109,7 @@ class SyncBase:
             Batch(activities=merge.upserts, quarantined=merge.quarantined),
             runs=len(merge.upserts),
         )
-        fetcher.submit(to_fetch)
+        fetcher.submit(newest_first(to_fetch, self.checkpoint.split_failures))
 
     # -- applying ---------------------------------------------------------------------------------
 

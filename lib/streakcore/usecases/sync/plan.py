@@ -237,6 +237,25 @@ def merge_page(
     return merge
 
 
+def newest_first(
+    rows: Iterable[StoredActivity], failing: Mapping[str, int] | None = None
+) -> list[StoredActivity]:
+    """The order split requests are spent in: the newest runs first, runs whose splits
+    already failed last.
+
+    A backfill of years takes many budget hours, and what a runner reads meanwhile is the
+    recent past: this month's runs, the current streak, the records they are chasing now.
+    Newest first makes those final first; the oldest runs, which come from watches that
+    often recorded no GPS, wait longest. Runs that failed go last so that they cannot
+    hold the others up (as `Checkpoint.settle_splits` keeps them at the back).
+    """
+    bad = failing or {}
+    return sorted(
+        rows,
+        key=lambda r: (r.activity.activity_id in bad, -r.activity.start_local.timestamp()),
+    )
+
+
 def payload_digest(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

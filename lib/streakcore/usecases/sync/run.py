@@ -59,7 +59,12 @@ from streakcore.usecases.sync.base import (
     SyncProgress,
     iso,
 )
-from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS, merge_page, next_search
+from streakcore.usecases.sync.plan import (
+    MAX_SPLIT_ATTEMPTS,
+    merge_page,
+    newest_first,
+    next_search,
+)
 from streakcore.usecases.sync.report import SyncReport, SyncStatus, kind_of
 from streakcore.usecases.sync.splits import (
     Failed,
@@ -184,7 +189,7 @@ class _Sync(SweepPhase):
                 self._check_time()
                 rows = _stored_rows(self.store, cp.backlog)
                 cp.backlog = [i for i in cp.backlog if i in rows]  # deleted meanwhile
-                fetcher.submit(rows[i] for i in cp.backlog)
+                fetcher.submit(newest_first((rows[i] for i in cp.backlog), cp.split_failures))
             self._search_phase(fetcher)
             fetcher.collect(wait=True)
             self._settle_split_failures(fetcher)
