@@ -69,6 +69,8 @@ class SyncReport(BaseModel):
     """SmashRun (or our own request budget) said "not now" at least once."""
     retry_after_s: float | None = Field(default=None, exclude=True)
     """When rate limited: the longest wait asked for."""
+    interrupted: bool = Field(default=False, exclude=True)
+    """Stopped by Ctrl-C: what was committed before it is kept (the caller exits 130)."""
     uploaded_to: str | None = Field(default=None, exclude=True)
     """The object's URL when the database lives on S3."""
 

@@ -89,6 +89,7 @@ class _Sync(SweepPhase):
         if self.ledger is not None:
             self.ledger.restore(self.store.get_state(LEDGER_KEY))
         error: StreakError | None = None
+        interrupted = False
         try:
             with ThreadPoolExecutor(
                 max_workers=self.options.concurrency, thread_name_prefix="smashrun"
@@ -101,6 +102,10 @@ class _Sync(SweepPhase):
             raise
         except RequestBudgetSpent:
             pass  # a pause, not a failure: `_status` and the report say when it goes on
+        except KeyboardInterrupt:
+            # Ctrl-C: every batch committed so far stays, and `_cycle` stored what was
+            # fetched; the caller publishes the store as after any stop and exits as asked.
+            interrupted = True
         except StreakError as exc:
             error = exc
         except Exception as exc:
@@ -108,7 +113,7 @@ class _Sync(SweepPhase):
             # recorded, as the message could quote a payload.
             self._record_attempt(SyncStatus.FAILED, f"unexpected {type(exc).__name__}")
             raise
-        status = self._status(error)
+        status = self._status(error, interrupted=interrupted)
         if status is SyncStatus.FAILED and isinstance(error, SmashRunRateLimited):
             error = self._rate_limited_before_any_answer(error)
         resume_at = self._budget_opens() if status is not SyncStatus.SUCCESS else None
@@ -129,16 +134,19 @@ class _Sync(SweepPhase):
             rate_limited=self.watch.hit,
             retry_after_s=self.watch.retry_after_s,
             warnings=self.tally.warnings,
+            interrupted=interrupted,
         )
         self._record_attempt(
             status, report.error, heard_from_smashrun=self.tally.answers > 0, resume_at=resume_at
         )
         return report
 
-    def _status(self, error: StreakError | None) -> SyncStatus:
+    def _status(self, error: StreakError | None, *, interrupted: bool = False) -> SyncStatus:
         if error is None:
             if self.checkpoint.caught_up():
                 return SyncStatus.SUCCESS
+            if interrupted:
+                return SyncStatus.PARTIAL
             return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.PAUSED
         return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.FAILED
 

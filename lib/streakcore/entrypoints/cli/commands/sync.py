@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
     from streakcore.usecases.sync import SyncReport
 
+EXIT_INTERRUPTED = 130
+"""What a shell reports for a command stopped by Ctrl-C (128 + SIGINT)."""
+
 BACKFILL_THRESHOLD = 100
 """Activities waiting for splits above which a terminal sync shows a progress bar."""
 
@@ -52,11 +55,13 @@ def register(subparsers: Subparsers) -> None:
         "replaced it meanwhile (else the sync runs again on theirs), keeping <db>.backup "
         "and writing <db>.stats.json, <db>.health.json and <db>.sync_state.json beside it. "
         "Tokens come from $STREAK_TOKEN_SECRET_ID when set (see `streak auth --secret-id`). "
-        f"Exit codes: {EXIT_OK} done, or stopped early by the time budget or a rate limit "
-        f"with its progress kept (status partial), {EXIT_FAILED} the sync failed "
+        f"Exit codes: {EXIT_OK} done, or stopped early by the time budget, the hourly "
+        "request budget or a rate limit with its progress kept (status partial, or paused "
+        f"when the hourly budget let it ask nothing), {EXIT_FAILED} the sync failed "
         "(SmashRun or S3 trouble, another sync kept replacing the database, the file in use), "
         f"{EXIT_USAGE} bad usage or setup (flags, settings, an unreadable or newer database, "
-        "no SmashRun credentials or a token SmashRun refuses: run `streak auth`).",
+        "no SmashRun credentials or a token SmashRun refuses: run `streak auth`), "
+        f"{EXIT_INTERRUPTED} stopped by Ctrl-C (every batch stored before it is kept).",
     )
     add_db_arg(parser)
     add_json_arg(parser, instead_of="the summary")
@@ -94,6 +99,8 @@ def run_sync(args: argparse.Namespace) -> int:
     with _progress_for(show=not args.json and sys.stdout.isatty()) as progress:
         report = services.sync(budget_s=budget_s, options=options, progress=progress)
     code = exit_code(report)
+    if report.interrupted:
+        code = EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(report.body(), indent=2))
         if code != EXIT_OK and report.error is not None:
@@ -102,6 +109,12 @@ def run_sync(args: argparse.Namespace) -> int:
         print_report(report, zone=settings.zone)
         if written := written_line(report):
             print(written)
+    if report.interrupted:
+        print(
+            "streak: interrupted; every batch stored before it is kept, and the next "
+            "`streak sync` carries on from there",
+            file=sys.stderr,
+        )
     return code
 
 
