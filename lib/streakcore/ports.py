@@ -164,6 +164,10 @@ class RequestLedger(Protocol):
     @property
     def requests_per_hour(self) -> int: ...
 
+    def available(self) -> int:
+        """Requests the window has room for now."""
+        ...
+
     def next_opening(self) -> float | None:
         """The epoch instant the budget next has room for a request; None: it has now."""
         ...

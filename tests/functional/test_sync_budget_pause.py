@@ -94,3 +94,30 @@ def test_split_requests_are_spent_on_the_newest_runs_first(athlete: Athlete) -> 
         fetched = waiting - still
         assert len(fetched) == PER_HOUR
         assert min(started[i] for i in fetched) >= max(started[i] for i in still)
+
+
+class RecordedProgress:
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+        self.etas: list[float | None] = []
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if phase not in self.phases:
+            self.phases.append(phase)
+
+    def budget_eta(self, seconds: float | None) -> None:
+        self.etas.append(seconds)
+
+
+def test_progress_reports_the_search_then_the_splits_with_an_eta_set_by_the_budget(
+    athlete: Athlete,
+) -> None:
+    with rig(athlete) as r:
+        r.budget = _budget_at(NOW)
+        progress = RecordedProgress()
+        r.sync(budget_s=30, progress=progress)
+        assert progress.phases == ["search", "splits"]
+        # about 190 splits against 30 requests an hour: the budget, hours of it, sets the ETA
+        assert progress.etas
+        assert all(eta is not None and eta >= 3600 for eta in progress.etas)
+        assert progress.etas[-1] == -(-(len(athlete.runs) - PER_HOUR + 2) // PER_HOUR) * 3600

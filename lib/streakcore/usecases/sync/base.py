@@ -6,10 +6,11 @@ ledger with it, so a stop at any point resumes without repeating a request that 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
@@ -28,6 +29,8 @@ LEDGER_KEY = "request_budget"
 ATTEMPT_KEY = "last_sync_attempt"
 
 BATCH_SIZE = 50
+WINDOW_S = 3600.0
+"""The request budget's window: it lets `requests_per_hour` through in any hour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,17 @@ class SyncOptions:
 
 class SyncProgress(Protocol):
     def update(self, phase: str, done: int, total: int | None) -> None: ...
+
+
+@runtime_checkable
+class BudgetedProgress(SyncProgress, Protocol):
+    """A progress display that also shows when the hourly request budget, not the
+    network, decides how long the backfill takes."""
+
+    def budget_eta(self, seconds: float | None) -> None:
+        """About how long the splits left take under the budget; None: the budget has
+        room for all of them now, so the network sets the pace."""
+        ...
 
 
 Clock = Callable[[], datetime]
@@ -161,8 +175,21 @@ class SyncBase:
             log.warning("could not record the sync attempt: %s", exc)
 
     def _report_progress(self, phase: str, done: int, total: int | None) -> None:
-        if self.progress is not None:
-            self.progress.update(phase, done, total)
+        if self.progress is None:
+            return
+        if phase == "splits" and total is not None and isinstance(self.progress, BudgetedProgress):
+            self.progress.budget_eta(self._budget_eta_s(total - done))
+        self.progress.update(phase, done, total)
+
+    def _budget_eta_s(self, splits_left: int) -> float | None:
+        """How long `splits_left` take when the hourly budget is what holds them back: an
+        hour for each budget's worth beyond what it has room for now."""
+        if self.ledger is None:
+            return None
+        beyond = splits_left * len(self.options.split_units) - self.ledger.available()
+        if beyond <= 0:
+            return None
+        return math.ceil(beyond / self.ledger.requests_per_hour) * WINDOW_S
 
 
 def iso(value: datetime) -> str:

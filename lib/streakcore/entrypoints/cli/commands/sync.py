@@ -32,6 +32,7 @@ from streakcore.errors import ConfigError, StreakError
 from streakcore.settings import MAX_SYNC_BUDGET_S, Settings
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
     from streakcore.usecases.sync import SyncReport
@@ -201,26 +202,35 @@ def print_report(report: SyncReport, *, zone: ZoneInfo | None = None) -> None:
 
 
 class _RichProgress:
-    """A progress bar for backfills; an incremental sync of a few runs shows nothing."""
+    """Bars for a backfill, one per phase in the order the phases begin (the search, then
+    the splits), each with its ETA; an incremental sync of a few runs shows nothing."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console
         self._bar: Progress | None = None
         self._tasks: dict[str, TaskID] = {}
+        self._seen: dict[str, tuple[int, int | None]] = {}
+        """Every phase's latest state, from before the bar shows too, in order of arrival."""
+        self._eta: str = ""
+
+    def budget_eta(self, seconds: float | None) -> None:
+        self._eta = "" if seconds is None else f"about {_hours(seconds)} (hourly request budget)"
 
     def update(self, phase: str, done: int, total: int | None) -> None:
+        self._seen[phase] = (done, total)
         if self._bar is None:
             if phase != "splits" or (total or 0) < BACKFILL_THRESHOLD:
                 return
-            from rich.progress import Progress
-
-            self._bar = Progress(transient=True)
+            self._bar = _progress_bar(self._console)
             self._bar.start()
-        task = self._tasks.get(phase)
-        if task is None:
-            task = self._tasks[phase] = self._bar.add_task(
-                _PHASE_TEXT.get(phase, phase), total=total
-            )
-        self._bar.update(task, completed=done, total=total)
+        for name, (phase_done, phase_total) in self._seen.items():
+            task = self._tasks.get(name)
+            if task is None:
+                task = self._tasks[name] = self._bar.add_task(
+                    _PHASE_TEXT.get(name, name), total=phase_total, budget_eta=""
+                )
+            eta = self._eta if name == "splits" else ""
+            self._bar.update(task, completed=phase_done, total=phase_total, budget_eta=eta)
 
     def __enter__(self) -> _RichProgress:
         return self
@@ -233,6 +243,44 @@ class _RichProgress:
     ) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.0f} h" if hours >= 1 else f"{seconds / 60:.0f} min"
+
+
+def _progress_bar(console: Console | None) -> Progress:
+    """Description, bar, done/total, and the ETA: the budget's when it sets the pace, else
+    rich's estimate from the speed so far."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class BudgetEtaColumn(ProgressColumn):
+        def __init__(self) -> None:
+            super().__init__()
+            self._speed = TimeRemainingColumn()
+
+        def render(self, task: Task) -> Text:
+            eta = task.fields.get("budget_eta")
+            return Text(f"ETA {eta}") if eta else self._speed.render(task)
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        BudgetEtaColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 class _NoProgress(_RichProgress):
