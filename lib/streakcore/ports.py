@@ -216,6 +216,9 @@ class Batch:
     deleted_ids: list[str] = field(default_factory=list)
     quarantined: list[RejectedPayload] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    splits_only: bool = False
+    """The activities' summaries are stored already, exactly as given (a batch of fetched
+    splits): only their splits are replaced, so a run is not upserted twice."""
 
     def is_empty(self) -> bool:
         return not (self.activities or self.deleted_ids or self.quarantined or self.state)

@@ -258,7 +258,7 @@ class _Sync(SweepPhase):
             StoredActivity(f.row.activity, f.row.fingerprint, f.row.payload, []) for f in failures
         ]
         records = [given_up_record(f, MAX_SPLIT_ATTEMPTS) for f in failures]
-        self._apply(Batch(activities=rows, quarantined=records))
+        self._apply(Batch(activities=rows, quarantined=records, splits_only=True))
         for failure in failures:
             self.tally.warnings.append(
                 f"gave up on the splits of run {outcome_id(failure)} after they failed in "
@@ -300,7 +300,9 @@ class _Sync(SweepPhase):
             finished={outcome_id(o) for o in outcomes},
             failed={outcome_id(f) for f in failures},
         )
-        self._apply(Batch(activities=rows, quarantined=quarantined))
+        # The summaries went in with their search page (splits are only asked for a run
+        # whose summary is committed, and a superseded answer is dropped): splits only.
+        self._apply(Batch(activities=rows, quarantined=quarantined, splits_only=True))
         self.tally.splits_stored += sum(len(r.splits or ()) for r in rows)
 
     def report_splits_progress(self, done: int) -> None:
