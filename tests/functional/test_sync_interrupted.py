@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+import _thread
+import threading
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -21,7 +22,6 @@ from streakcore.usecases.sync import SyncStatus
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SPLITS_BEFORE_CTRL_C = 60
-PAGE_SIZE = 100
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +29,15 @@ def athlete() -> Athlete:
     return recent_athlete(NOW)
 
 
-class CtrlCOnSecondPage:
-    """Ctrl-C as the search asks for page 1, once some of page 0's splits came back."""
+class CtrlCDuringTheSplits:
+    """Ctrl-C once some splits have been asked for: what the terminal's SIGINT handler
+    does, it sets the sync's stop event."""
 
-    def __init__(self, inner: ActivitySource, fake: FakeSmashRun) -> None:
+    def __init__(self, inner: ActivitySource, stop: threading.Event) -> None:
         self._inner = inner
-        self._fake = fake
+        self._stop = stop
+        self._asked = 0
+        self._lock = threading.Lock()
         self.page_size = inner.page_size
 
     @property
@@ -42,9 +45,6 @@ class CtrlCOnSecondPage:
         return self._inner.requests_made
 
     def search(self, from_date: datetime | None, page: int) -> SearchPage:
-        if page == 1:
-            _wait_for_splits(self._fake)
-            raise KeyboardInterrupt
         return self._inner.search(from_date, page)
 
     def activity_ids(self, page: int) -> Sequence[str]:
@@ -54,13 +54,12 @@ class CtrlCOnSecondPage:
         return self._inner.activity(activity_id)
 
     def splits(self, activity_id: str, unit: SplitUnit) -> SplitsResult:
-        return self._inner.splits(activity_id, unit)
-
-
-def _wait_for_splits(fake: FakeSmashRun) -> None:
-    deadline = time.monotonic() + 10
-    while fake.count("/my/activities/4") < SPLITS_BEFORE_CTRL_C and time.monotonic() < deadline:
-        time.sleep(0.01)
+        result = self._inner.splits(activity_id, unit)
+        with self._lock:
+            self._asked += 1
+            if self._asked == SPLITS_BEFORE_CTRL_C:
+                self._stop.set()
+        return result
 
 
 def test_ctrl_c_keeps_every_batch_already_committed_and_the_next_sync_asks_nothing_twice(
@@ -68,15 +67,17 @@ def test_ctrl_c_keeps_every_batch_already_committed_and_the_next_sync_asks_nothi
 ) -> None:
     with rig(athlete) as r:
         # when Ctrl-C stops a first sync halfway
-        stopped = r.sync(wrap=lambda source: CtrlCOnSecondPage(source, r.fake))
+        stop = threading.Event()
+        stopped = r.sync(wrap=lambda source: CtrlCDuringTheSplits(source, stop), stop=stop)
         # then what came back before it is stored, and the report says it was interrupted
         assert stopped.interrupted
         assert stopped.status is SyncStatus.PARTIAL
-        assert r.store.count("activities") == PAGE_SIZE
-        assert len({s.activity_id for s in r.store.splits()}) > 0
-        assert r.store.count("activities") - stopped.backlog >= SPLITS_BEFORE_CTRL_C
+        assert r.store.count("activities") == len(athlete.runs)
+        assert 0 < stopped.backlog < len(athlete.runs)
+        assert len(athlete.runs) - stopped.backlog >= SPLITS_BEFORE_CTRL_C
         # when the next sync runs
         resumed = r.sync()
+        assert not resumed.interrupted
         # then it finishes, spending no request twice
         assert resumed.status is SyncStatus.SUCCESS
         asked = requested(r.fake)
@@ -100,26 +101,31 @@ def test_ctrl_c_in_the_terminal_exits_130_and_the_database_keeps_what_was_stored
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    search = SmashRunSource.search
+    splits = SmashRunSource.splits
+    asked = [0]
 
-    def interrupted(self: SmashRunSource, from_date: datetime | None, page: int) -> SearchPage:
-        if page == 1:
-            _wait_for_splits(fake)
-            raise KeyboardInterrupt
-        return search(self, from_date, page)
+    def interrupted(self: SmashRunSource, activity_id: str, unit: SplitUnit) -> SplitsResult:
+        result = splits(self, activity_id, unit)
+        asked[0] += 1
+        if asked[0] == SPLITS_BEFORE_CTRL_C:
+            _thread.interrupt_main()
+        return result
 
     db = tmp_path / "runs.duckdb"
     with monkeypatch.context() as patch:
-        patch.setattr(SmashRunSource, "search", interrupted)
+        patch.setattr(SmashRunSource, "splits", interrupted)
         # when Ctrl-C stops `streak sync` halfway
         code = main(["sync", "--db", str(db)])
     err = capsys.readouterr().err
-    # then it exits as interrupted, says what it kept, and the database holds it
+    # then it stops at the next safe point, exits as interrupted, says what it kept, and
+    # the database holds it
     assert code == 130
+    assert "stopping after the requests in flight" in err
     assert "kept" in err
     assert "nothing half-written" not in err
     with DuckDBRunStore.open(db, read_only=True) as store:
-        assert store.count("activities") == PAGE_SIZE
+        assert store.count("activities") > 0
+        assert store.count("splits") > 0
     # and the next sync finishes without asking anything twice
     assert main(["sync", "--db", str(db)]) == 0
     asked = [(q.path, tuple(sorted(q.query.items()))) for q in fake.requests]

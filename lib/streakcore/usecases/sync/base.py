@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,6 +47,9 @@ class SyncOptions:
     split_units: tuple[SplitUnit, ...] = ("mi",)
     """Miles feed the fastest mile; each extra unit is one more request per run."""
     batch_size: int = BATCH_SIZE
+    stop: threading.Event | None = None
+    """Set from outside (Ctrl-C in the terminal) to stop at the next safe point, as when
+    the time budget runs out: every batch committed stays, nothing is half-applied."""
 
 
 class SyncProgress(Protocol):
@@ -111,22 +115,30 @@ class SyncBase:
         beside them may be at fault itself."""
 
     def out_of_time(self) -> bool:
+        if self.stopped():
+            return True
         # Whatever the budget, one batch gets done: a run that commits nothing would leave
         # the next one exactly where it started.
         return self.tally.batches > 0 and self.deadline.expired()
+
+    def stopped(self) -> bool:
+        """Whoever runs the sync asked it to stop (`SyncOptions.stop`)."""
+        return self.options.stop is not None and self.options.stop.is_set()
 
     def _check_time(self) -> None:
         if self.out_of_time():
             raise OutOfTime
 
-    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher) -> None:
-        """Commit a merged page with the checkpoint it leads to, then queue its splits."""
+    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher | None) -> None:
+        """Commit a merged page with the checkpoint it leads to, then queue its splits on
+        `fetcher` (None: they wait in the backlog for the search to finish)."""
         to_fetch = self.checkpoint.record_merge(merge)
         self._apply(
             Batch(activities=merge.upserts, quarantined=merge.quarantined),
             runs=len(merge.upserts),
         )
-        fetcher.submit(newest_first(to_fetch, self.checkpoint.split_failures))
+        if fetcher is not None:
+            fetcher.submit(newest_first(to_fetch, self.checkpoint.split_failures))
 
     # -- applying ---------------------------------------------------------------------------------
 

@@ -5,8 +5,9 @@ Gather -> pure merge -> apply, in three resumable phases that form one cycle:
 1. search: pages of activities new or updated since the watermark (all of them on the
    first run or with `full`), newest first. New and changed summaries are stored at once
    (the streak needs only the summary); those whose split inputs changed join the backlog.
-2. splits: the backlog's splits, fetched on `concurrency` threads while the search goes
-   on (`sync_splits`), stored a batch at a time by the main thread.
+2. splits: the backlog's splits, once the search is done (its pages bring the whole
+   history the streak needs, so they come first in the hour's request budget), newest run
+   first, fetched on `concurrency` threads and stored a batch at a time by the main thread.
 3. sweep: every page of `/search/ids`, to find runs deleted at SmashRun (each confirmed
    one by one before it is marked deleted) and runs the search never showed us. Not after
    a pass that began with an empty store (a first backfill): nothing in it can be gone.
@@ -89,7 +90,6 @@ class _Sync(SweepPhase):
         if self.ledger is not None:
             self.ledger.restore(self.store.get_state(LEDGER_KEY))
         error: StreakError | None = None
-        interrupted = False
         try:
             with ThreadPoolExecutor(
                 max_workers=self.options.concurrency, thread_name_prefix="smashrun"
@@ -102,10 +102,6 @@ class _Sync(SweepPhase):
             raise
         except RequestBudgetSpent:
             pass  # a pause, not a failure: `_status` and the report say when it goes on
-        except KeyboardInterrupt:
-            # Ctrl-C: every batch committed so far stays, and `_cycle` stored what was
-            # fetched; the caller publishes the store as after any stop and exits as asked.
-            interrupted = True
         except StreakError as exc:
             error = exc
         except Exception as exc:
@@ -113,6 +109,7 @@ class _Sync(SweepPhase):
             # recorded, as the message could quote a payload.
             self._record_attempt(SyncStatus.FAILED, f"unexpected {type(exc).__name__}")
             raise
+        interrupted = self.stopped()
         status = self._status(error, interrupted=interrupted)
         if status is SyncStatus.FAILED and isinstance(error, SmashRunRateLimited):
             error = self._rate_limited_before_any_answer(error)
@@ -193,12 +190,8 @@ class _Sync(SweepPhase):
         if self.options.full:
             cp.retry_given_up()
         try:
-            if cp.backlog:
-                self._check_time()
-                rows = _stored_rows(self.store, cp.backlog)
-                cp.backlog = [i for i in cp.backlog if i in rows]  # deleted meanwhile
-                fetcher.submit(newest_first((rows[i] for i in cp.backlog), cp.split_failures))
-            self._search_phase(fetcher)
+            self._search_phase()
+            self._fetch_backlog(fetcher)
             fetcher.collect(wait=True)
             self._settle_split_failures(fetcher)
             if cp.sweep_ready():
@@ -214,6 +207,20 @@ class _Sync(SweepPhase):
             fetcher.stop.set()
             fetcher.collect(wait=True, after_error=True)
             raise
+
+    def _fetch_backlog(self, fetcher: SplitFetcher) -> None:
+        """Ask for the splits of every run waiting for them, newest first.
+
+        Only once the search is done: its pages (one per 100 runs) bring the whole history
+        the streak is counted from, so they come before any splits request in the hour's
+        budget, and the splits can then be spent newest first over all of it."""
+        cp = self.checkpoint
+        if not cp.backlog:
+            return
+        self._check_time()
+        rows = _stored_rows(self.store, cp.backlog)
+        cp.backlog = [i for i in cp.backlog if i in rows]  # deleted meanwhile
+        fetcher.submit(newest_first((rows[i] for i in cp.backlog), cp.split_failures))
 
     def _settle_split_failures(self, fetcher: SplitFetcher) -> None:
         """Count this sync's failed splits against their runs, if SmashRun answered the
@@ -268,7 +275,7 @@ class _Sync(SweepPhase):
 
     # -- phase 1: search -------------------------------------------------------------------------
 
-    def _search_phase(self, fetcher: SplitFetcher) -> None:
+    def _search_phase(self) -> None:
         cp = self.checkpoint
         if cp.search is None:
             return
@@ -284,11 +291,10 @@ class _Sync(SweepPhase):
                 cp.end_search(self.clock())
             else:
                 cp.search.next_page += 1
-            self._store_merge(merge, fetcher)
+            self._store_merge(merge, fetcher=None)
             fingerprints.update((s.activity.activity_id, s.fingerprint) for s in merge.upserts)
             pages += 1
             self._report_progress("search", pages, None)
-            fetcher.collect(wait=False)
 
     # -- phase 2: splits (fetched on the fetcher's threads, stored here) -------------------------
 

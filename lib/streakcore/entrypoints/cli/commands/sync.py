@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
-from types import TracebackType
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType, TracebackType
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -94,10 +98,16 @@ def run_sync(args: argparse.Namespace) -> int:
         raise ConfigError("--refetch-splits goes with --full")
     budget_s = settings.sync_budget_s if args.budget is None else args.budget
     options = SyncOptions(
-        full=args.full, refetch_splits=args.refetch_splits, concurrency=settings.sync_concurrency
+        full=args.full,
+        refetch_splits=args.refetch_splits,
+        concurrency=settings.sync_concurrency,
+        stop=threading.Event(),
     )
     services = services_for(settings)
-    with _progress_for(show=not args.json and sys.stdout.isatty()) as progress:
+    with (
+        _ctrl_c_stops(options.stop),
+        _progress_for(show=not args.json and sys.stdout.isatty()) as progress,
+    ):
         report = services.sync(budget_s=budget_s, options=options, progress=progress)
     code = exit_code(report)
     if report.interrupted:
@@ -117,6 +127,31 @@ def run_sync(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return code
+
+
+@contextmanager
+def _ctrl_c_stops(stop: threading.Event | None) -> Iterator[None]:
+    """The first Ctrl-C asks the sync to stop at its next safe point, keeping every batch
+    stored (a KeyboardInterrupt could land halfway through taking one in); a second one
+    stops at once, and then the database is left as it was before the sync."""
+    if stop is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print(
+            "streak: stopping after the requests in flight; Ctrl-C again to stop at once",
+            file=sys.stderr,
+        )
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def exit_code(report: SyncReport) -> int:
