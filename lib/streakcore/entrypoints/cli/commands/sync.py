@@ -183,9 +183,9 @@ def summary_line(report: SyncReport) -> str:
             "spent, so nothing was asked"
         )
     line = (
-        f"sync {report.status}: {report.runs_synced} runs, {report.splits_stored} splits, "
-        f"{report.deleted} deleted, {report.quarantined} quarantined, "
-        f"{report.requests} requests in {report.duration_s:.1f} s"
+        f"sync {report.status}: {report.runs_synced:,} runs, {report.splits_stored:,} splits, "
+        f"{report.deleted:,} deleted, {report.quarantined:,} quarantined, "
+        f"{report.requests:,} requests in {report.duration_s:.1f} s"
     )
     if report.backlog:
         line += f"; {report.backlog:,} runs still waiting for splits"
