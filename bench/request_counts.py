@@ -160,8 +160,9 @@ def _fastest_mile_rows(syncs: list[HourlySync]) -> list[Row]:
             f"{note}; the value is final after sync {reached + 1} of {len(syncs)}, "
             f"{final.seconds:.0f} s on {final.date}"),
         Row("requests", "fastest mile no longer provisional: requests after the first sync",
-            after_first[-1], "", "hourly syncs after the first", len(syncs) - 1, "report", None,
-            f"{note}; provisional until every run has its splits"),
+            after_first[-1], "", "", None, "report", None,
+            f"{note}; provisional until every run has its splits, {len(syncs) - 1} hourly "
+            "syncs after the first"),
     ]  # fmt: skip
 
 
