@@ -33,3 +33,14 @@ def test_progress_eta_is_the_budgets_when_the_budget_sets_the_pace() -> None:
         progress.update("splits", 10, 900)
         text = _shown(progress, console)
     assert "ETA about 4 h (hourly request budget)" in text
+
+
+def test_a_long_search_shows_its_bar_before_any_splits_are_asked() -> None:
+    console = Console(record=True, width=120, force_terminal=True)
+    with _RichProgress(console) as progress:
+        progress.update("search", 1, None)
+        assert progress._bar is None  # one page: an ordinary sync, no bar
+        progress.update("search", 2, None)
+        text = _shown(progress, console)
+    assert "Searching runs" in text
+    assert "Fetching splits" not in text

@@ -254,7 +254,7 @@ class _RichProgress:
     def update(self, phase: str, done: int, total: int | None) -> None:
         self._seen[phase] = (done, total)
         if self._bar is None:
-            if phase != "splits" or (total or 0) < BACKFILL_THRESHOLD:
+            if not _is_backfill(phase, done, total):
                 return
             self._bar = _progress_bar(self._console)
             self._bar.start()
@@ -278,6 +278,14 @@ class _RichProgress:
     ) -> None:
         if self._bar is not None:
             self._bar.stop()
+
+
+def _is_backfill(phase: str, done: int, total: int | None) -> bool:
+    """A second search page (a hundred runs new or changed) or a long splits backlog: a
+    backfill, worth a bar from its first pages on, not after them."""
+    if phase == "search":
+        return done >= 2
+    return phase == "splits" and (total or 0) >= BACKFILL_THRESHOLD
 
 
 def _hours(seconds: float) -> str:
