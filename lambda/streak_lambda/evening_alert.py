@@ -8,11 +8,20 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from streakcore.domain.evening_check import EveningCheck
+    from streakcore.domain.stats import Backfill
 
 
-def alert_message(check: EveningCheck, *, sync_failed: bool, runs_as_of: datetime | None) -> str:
+def alert_message(
+    check: EveningCheck,
+    *,
+    sync_failed: bool,
+    runs_as_of: datetime | None,
+    backfill: Backfill | None = None,
+) -> str:
     """`usecases.alert.alert_message`: the check's message, with a warning when this
-    evening's sync failed."""
+    evening's sync failed and a note while the first backfill is incomplete."""
     from streakcore.usecases import alert
 
-    return alert.alert_message(check, sync_failed=sync_failed, runs_as_of=runs_as_of)
+    return alert.alert_message(
+        check, sync_failed=sync_failed, runs_as_of=runs_as_of, backfill=backfill
+    )

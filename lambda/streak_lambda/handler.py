@@ -237,7 +237,9 @@ def _evening_check(services: Services) -> dict[str, Any]:
         logger.warning("checking the runs already stored")
     reading = services.evening_check(services.now())
     check = reading.check
-    message = alert_message(check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of)
+    message = alert_message(
+        check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of, backfill=reading.backfill
+    )
     alerted = alert_if_at_risk(services, check, message)
     logger.info(
         "evening check",

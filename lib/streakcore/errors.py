@@ -89,6 +89,11 @@ class SmashRunRateLimited(SmashRunError):
         )
 
 
+class RequestBudgetSpent(SmashRunRateLimited):
+    """Our own hourly request budget is spent: not SmashRun refusing us and not a failure.
+    A backfill pauses here and goes on once the budget's window opens again."""
+
+
 def _bounded_wait(seconds: float) -> float:
     if math.isnan(seconds):
         return MAX_RETRY_AFTER_S

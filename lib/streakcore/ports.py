@@ -161,6 +161,17 @@ class RequestLedger(Protocol):
 
     def snapshot(self) -> dict[str, Any]: ...
 
+    @property
+    def requests_per_hour(self) -> int: ...
+
+    def available(self) -> int:
+        """Requests the window has room for now."""
+        ...
+
+    def next_opening(self) -> float | None:
+        """The epoch instant the budget next has room for a request; None: it has now."""
+        ...
+
 
 class Deadline:
     """The end of a time budget, shared by the sync and the HTTP client so that neither
@@ -205,6 +216,9 @@ class Batch:
     deleted_ids: list[str] = field(default_factory=list)
     quarantined: list[RejectedPayload] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
+    splits_only: bool = False
+    """The activities' summaries are stored already, exactly as given (a batch of fetched
+    splits): only their splits are replaced, so a run is not upserted twice."""
 
     def is_empty(self) -> bool:
         return not (self.activities or self.deleted_ids or self.quarantined or self.state)

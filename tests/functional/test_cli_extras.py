@@ -407,7 +407,8 @@ def test_demo_shows_the_progress_of_each_sync_phase_on_a_terminal(
     done, total = fetched[-1]
     assert done == total != "0"
     assert "Searching runs" in out
-    assert "Checking for deleted runs" in out
+    # a first sync into an empty database makes no id sweep: nothing there can be gone
+    assert "Checking for deleted runs" not in out
 
 
 def test_demo_into_a_pipe_shows_no_progress_bars(

@@ -480,6 +480,29 @@ def test_a_sync_that_runs_into_the_rate_limit_is_partial_and_counted(
     assert "SyncFailures" not in metrics
 
 
+def test_a_sync_while_the_hourly_budget_is_spent_answers_200_paused_with_when_to_come_back(
+    world: World,
+) -> None:
+    # given a backfill the hourly request budget (one request) has already stopped
+    bucket = _fresh_bucket("api-sync-paused")
+    world.container(bucket, requests_per_hour=1, api_sync_budget_s=20)
+    assert call(api("POST", "/sync"))[2]["status"] == "partial"
+    asked = len(world.fake.requests)
+
+    # when another sync is asked for within the hour
+    status, _, body = call(api("POST", "/sync"))
+
+    # then nothing is asked of SmashRun, and the answer is a pause, not a failure
+    assert status == 200
+    assert len(world.fake.requests) == asked
+    assert (body["status"], body["requests"], body["error"]) == ("paused", 0, None)
+    assert body["backlog"] > 0
+    assert body["next_sync_after"] > NOW.isoformat()
+    world.container(bucket)
+    _, _, health = call(api("GET", "/health", key=None))
+    assert health["status"] == "healthy"
+
+
 def test_a_sync_smashrun_refuses_answers_500_saying_to_reauthorise_and_turns_health_degraded(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:

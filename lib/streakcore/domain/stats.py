@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_serializer
@@ -102,6 +102,30 @@ class Eddington(BaseModel):
     km: int
 
 
+class Backfill(BaseModel):
+    """How far the splits backfill has come: until it is complete, every figure derived
+    from splits (fastest mile, race records) is provisional."""
+
+    runs_waiting_for_splits: int = Field(default=0, ge=0)
+    complete: bool = True
+    next_sync_after: datetime | None = None
+    """The earliest instant a sync can make progress (the request budget's next opening),
+    in the home zone; None when a sync can go on now or nothing is left."""
+
+    def seen_at(self, as_of: datetime, tz: ZoneInfo) -> Backfill:
+        """As of `as_of` in the home zone: an opening already past is "now" (None)."""
+        after = self.next_sync_after
+        if after is not None and after <= as_of:
+            after = None
+        return self.model_copy(
+            update={"next_sync_after": after.astimezone(tz) if after is not None else None}
+        )
+
+    @field_serializer("next_sync_after")
+    def _instant(self, value: datetime | None) -> str | None:
+        return format_instant(value) if value is not None else None
+
+
 class StatsSnapshot(BaseModel):
     """Everything `/stats` needs that does not depend on "now"."""
 
@@ -122,6 +146,10 @@ class StatsSnapshot(BaseModel):
         default_factory=dict,
         description="per minimum: days the named rules disagree on (count and the latest)",
     )
+    backfill: Backfill = Field(
+        default_factory=Backfill,
+        description="how far the splits backfill had come when the snapshot was taken",
+    )
 
     def answers(self, rule: StreakRule, as_of: datetime) -> bool:
         """Can this snapshot answer for `rule` at `as_of` without the database?"""
@@ -138,21 +166,6 @@ class StatsSnapshot(BaseModel):
 
     def _covers(self, as_of: datetime) -> bool:
         return self.latest_start is None or as_of >= self.latest_start
-
-
-class Backfill(BaseModel):
-    """How far the splits backfill has come: until it is complete, every figure derived
-    from splits (fastest mile, race records) is provisional."""
-
-    runs_waiting_for_splits: int = Field(default=0, ge=0)
-    complete: bool = True
-    next_sync_after: datetime | None = None
-    """The earliest instant a sync can make progress (the request budget's next opening),
-    in the home zone; None when a sync can go on now or nothing is left."""
-
-    @field_serializer("next_sync_after")
-    def _instant(self, value: datetime | None) -> str | None:
-        return format_instant(value) if value is not None else None
 
 
 class RuleBody(BaseModel):
@@ -335,11 +348,35 @@ def render_stats(
             distance_m=longest.distance_m if longest else 0.0,
         ),
         totals=snapshot.totals,
-        fastest_mile=snapshot.fastest_mile,
+        fastest_mile=_provisional(snapshot.fastest_mile, snapshot.backfill),
         last_sync=last_sync,
-        records=snapshot.records,
+        records=_provisional_records(snapshot.records, snapshot.backfill),
         eddington=snapshot.eddington,
         milestones=project(current, snapshot.latest_streaks[key]),
+        backfill=snapshot.backfill.seen_at(as_of, tz),
+    )
+
+
+_Marked = TypeVar("_Marked", FastestMile, RunRecord)
+
+
+def _provisional(record: _Marked | None, backfill: Backfill) -> _Marked | None:
+    """`record`, marked provisional while the backfill may still bring a better one."""
+    if record is None or backfill.complete:
+        return record
+    return record.model_copy(update={"provisional": True})
+
+
+def _provisional_records(records: Records, backfill: Backfill) -> Records:
+    """The race records marked provisional while the backfill is incomplete: the runs it
+    has yet to bring in full (the contract in DESIGN.md) may hold faster ones."""
+    if backfill.complete:
+        return records
+    return records.model_copy(
+        update={
+            name: _provisional(getattr(records, name), backfill)
+            for name in ("fastest_5k", "fastest_10k", "fastest_half_marathon", "fastest_marathon")
+        }
     )
 
 

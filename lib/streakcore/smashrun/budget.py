@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from streakcore.errors import SmashRunRateLimited
+from streakcore.errors import RequestBudgetSpent
 from streakcore.ports import Deadline
 
 WINDOW_S = 3600.0
@@ -132,7 +132,7 @@ class RequestBudget:
     def acquire(self, deadline: Deadline | None = None) -> None:
         """Record one request, waiting first if the wait ends before `deadline`.
 
-        Raises SmashRunRateLimited(retry_after) when it would not.
+        Raises RequestBudgetSpent(retry_after) when it would not.
         """
         while True:
             with self._lock:
@@ -145,7 +145,7 @@ class RequestBudget:
                     self._window.add(self._recorded_at(now))
                     return
             if deadline is not None and not deadline.allows_wait(wait):
-                raise SmashRunRateLimited(
+                raise RequestBudgetSpent(
                     math.ceil(wait),
                     f"the client-side request budget is spent for now (it keeps us under "
                     f"SmashRun's hourly limit); the next request fits in {math.ceil(wait)} s",
@@ -157,6 +157,18 @@ class RequestBudget:
         with self._lock:
             self._settle()
             return max(0, self._per_hour - self._window.total)
+
+    @property
+    def requests_per_hour(self) -> int:
+        return self._per_hour
+
+    def next_opening(self) -> float | None:
+        """The instant (on `clock`) the hourly window next has room for a request, or None
+        when it has room now. Bursts aside: they clear in seconds."""
+        with self._lock:
+            now = self._settle()
+            wait = self._window.wait_s(now, WINDOW_S, self._per_hour)
+        return now + wait if wait > 0 else None
 
     def snapshot(self) -> dict[str, Any]:
         """The window, for sync_state; `tokens` (what is left now) is what older versions

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from streakcore.domain.evening_check import EveningCheck
+from streakcore.domain.stats import Backfill
 from streakcore.errors import StreakError
 from streakcore.ports import BlobStore
 from streakcore.usecases.documents import claim_alert, release_alert
@@ -17,9 +18,27 @@ Send = Callable[[str, str], None]
 """Sends (title, body); raises StreakError when it could not."""
 
 
-def alert_message(check: EveningCheck, *, sync_failed: bool, runs_as_of: datetime | None) -> str:
-    """The check's message, with a warning when this evening's sync failed: a run uploaded
-    since the last good sync is not counted, and the runner should know before running."""
+def alert_message(
+    check: EveningCheck,
+    *,
+    sync_failed: bool,
+    runs_as_of: datetime | None,
+    backfill: Backfill | None = None,
+) -> str:
+    """The check's message, with a warning when this evening's sync failed (a run uploaded
+    since the last good sync is not counted, and the runner should know before running),
+    and a note while the first backfill is incomplete (its records are provisional)."""
+    message = _with_sync_note(check, sync_failed=sync_failed, runs_as_of=runs_as_of)
+    if backfill is None or backfill.complete:
+        return message
+    waiting = backfill.runs_waiting_for_splits
+    return (
+        f"{message} The first sync is still filling in your history ({waiting:,} runs wait "
+        "for their splits), so the fastest mile and race records are provisional."
+    )
+
+
+def _with_sync_note(check: EveningCheck, *, sync_failed: bool, runs_as_of: datetime | None) -> str:
     if not sync_failed:
         return check.message
     as_of = (

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from streakcore.domain.evening_check import EveningCheck, evening_check
 from streakcore.domain.rules import StreakRule
+from streakcore.domain.stats import Backfill
 from streakcore.domain.units import DistanceUnit
 from streakcore.ports import RunStore
 from streakcore.usecases.history import read_history
@@ -20,6 +21,8 @@ class EveningReading:
     check: EveningCheck
     runs_as_of: datetime | None
     """The last successful sync: a run uploaded after it is not in `check`."""
+    backfill: Backfill = field(default_factory=Backfill)
+    """How far the first backfill is: while it is incomplete the records are provisional."""
 
 
 def check_evening(
@@ -34,4 +37,6 @@ def check_evening(
     `units` (default: the home zone's)."""
     history = read_history(store, now, tz)
     check = evening_check(history.days, rule=rule, now=now, tz=tz, units=units)
-    return EveningReading(check=check, runs_as_of=history.last_sync)
+    from streakcore.usecases.stats import backfill_of
+
+    return EveningReading(check=check, runs_as_of=history.last_sync, backfill=backfill_of(store))

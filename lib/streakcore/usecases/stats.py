@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from streakcore.domain.records import RACE_WINDOWS_M
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import (
+    Backfill,
     StatsBody,
     StatsSnapshot,
     default_rules,
@@ -19,6 +20,11 @@ from streakcore.ports import RunStore
 
 LAST_SYNC_KEY = "last_sync"
 """sync_state key: ISO instant of the last successful sync."""
+BACKFILL_KEY = "backfill"
+"""sync_state key: `{"next_sync_after": ISO instant | null}`, the request budget's next
+opening as the last sync left it."""
+CHECKPOINT_KEY = "sync_checkpoint"
+"""sync_state key: where the sync's cycle stands (its backlog: runs waiting for splits)."""
 
 
 def last_sync_of(store: RunStore) -> datetime | None:
@@ -39,7 +45,7 @@ def snapshot_for(
     rows, so a 20-year history costs a few thousand small tuples, not 8,000 Activities.
     """
     miles = store.mile_times(until=until, best=True)
-    return snapshot_from_days(
+    snapshot = snapshot_from_days(
         store.days(until=until),
         candidates=store.record_candidates(RACE_WINDOWS_M, until=until),
         miles=miles,
@@ -47,6 +53,26 @@ def snapshot_for(
         rules=rules,
         latest_start=store.latest_start(until=until),
         with_disagreements=with_disagreements,
+    )
+    return snapshot.model_copy(update={"backfill": backfill_of(store)})
+
+
+def backfill_of(store: RunStore) -> Backfill:
+    """How far the splits backfill is, from the sync's checkpoint: the runs in its backlog,
+    and whether the first search pass has finished (until it has, runs SmashRun has are
+    not even known yet). A store no sync has touched has nothing waiting."""
+    checkpoint = store.get_state(CHECKPOINT_KEY)
+    if not isinstance(checkpoint, dict):
+        return Backfill()
+    waiting = len(checkpoint.get("backlog") or ())
+    first_pass_open = checkpoint.get("watermark") is None and checkpoint.get("search") is not None
+    resume = store.get_state(BACKFILL_KEY)
+    after = resume.get("next_sync_after") if isinstance(resume, dict) else None
+    complete = waiting == 0 and not first_pass_open
+    return Backfill(
+        runs_waiting_for_splits=waiting,
+        complete=complete,
+        next_sync_after=datetime.fromisoformat(after) if after and not complete else None,
     )
 
 

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,9 +14,9 @@ import duckdb
 from pydantic import TypeAdapter
 
 from streakcore.domain.models import Split
+from streakcore.domain.records import mile_times
 from streakcore.ports import Batch, RejectedPayload, StoredActivity
 from streakcore.storage.duckdb.classify import query_error
-from streakcore.storage.duckdb.queries import MILE_TIMES_SQL
 
 _ACTIVITY_COLUMNS = (
     "activity_id", "start_local", "utc_offset_min", "local_date", "distance_m", "duration_s",
@@ -75,12 +75,12 @@ class RunWrites:
         at = now or datetime.now(UTC)
         try:
             with self.transaction():
-                self._upsert_activities(batch.activities, at)
+                if not batch.splits_only:
+                    self._upsert_activities(batch.activities, at)
                 self._replace_splits([s for s in batch.activities if s.splits is not None])
                 self._mark_deleted(batch.deleted_ids, at)
                 self._insert_quarantine(batch.quarantined, at)
-                for key, value in batch.state.items():
-                    self._set_state(key, value, at)
+                self._set_states(batch.state, at)
         except duckdb.Error as exc:
             raise query_error(self.label, exc, "write to") from exc
 
@@ -116,7 +116,6 @@ class RunWrites:
         # One JSON array per activity, serialised by pydantic-core and parsed by DuckDB:
         # five times faster than handing DuckDB a Python object per value.
         with_splits = [r for r in rows if r.splits]
-        ids = [r.activity.activity_id for r in rows]
         if with_splits:
             self._con.execute(
                 _INSERT_SPLITS_SQL,
@@ -128,18 +127,14 @@ class RunWrites:
                     ],
                 ],
             )
+        # The best mile from the splits in hand (the same whole-mile rule as
+        # `MILE_TIMES_SQL`, in the domain's words): one small UPDATE instead of a window
+        # query over the splits table for every batch.
         self._con.execute(
-            f"""
-            UPDATE activities SET best_mile_s = best.seconds
-            FROM (
-                SELECT a.activity_id, min(m.seconds) AS seconds
-                FROM (SELECT unnest($1::VARCHAR[]) AS activity_id) a
-                LEFT JOIN ({MILE_TIMES_SQL}) m USING (activity_id)
-                GROUP BY a.activity_id
-            ) best
-            WHERE activities.activity_id = best.activity_id
-            """,  # noqa: S608 - built from constants
-            [ids],
+            "UPDATE activities SET best_mile_s = best.seconds "
+            "FROM (SELECT unnest($1::VARCHAR[]) AS activity_id, unnest($2::DOUBLE[]) AS seconds) "
+            "best WHERE activities.activity_id = best.activity_id",
+            [[r.activity.activity_id for r in rows], [_best_mile_s(r.splits or ()) for r in rows]],
         )
 
     def _mark_deleted(self, ids: Sequence[str], at: datetime) -> None:
@@ -164,11 +159,21 @@ class RunWrites:
                 ],
             )
 
-    def _set_state(self, key: str, value: Any, at: datetime) -> None:
-        self._con.execute(
-            "INSERT OR REPLACE INTO sync_state VALUES ($1, $2, $3)",
-            [key, json.dumps(value, sort_keys=True, default=str), at],
-        )
+    def _set_states(self, state: Mapping[str, Any], at: datetime) -> None:
+        if state:
+            self._con.execute(
+                "INSERT OR REPLACE INTO sync_state "
+                "SELECT unnest($1::VARCHAR[]), unnest($2::VARCHAR[]), $3",
+                [
+                    list(state),
+                    [json.dumps(value, sort_keys=True, default=str) for value in state.values()],
+                    at,
+                ],
+            )
 
     def set_state(self, key: str, value: Any) -> None:
         self.apply(Batch(state={key: value}))
+
+
+def _best_mile_s(splits: Iterable[Split]) -> float | None:
+    return min((t.seconds for t in mile_times(splits)), default=None)

@@ -6,29 +6,35 @@ ledger with it, so a stop at any point resumes without repeating a request that 
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
 from streakcore.domain.models import SplitUnit
 from streakcore.errors import StoreError
 from streakcore.ports import ActivitySource, Batch, Deadline, RequestLedger, RunStore
-from streakcore.usecases.stats import LAST_SYNC_KEY
-from streakcore.usecases.sync.plan import Checkpoint, PageMerge
+from streakcore.usecases.stats import BACKFILL_KEY, CHECKPOINT_KEY, LAST_SYNC_KEY
+from streakcore.usecases.sync.plan import Checkpoint, PageMerge, newest_first
 from streakcore.usecases.sync.rate_limits import RateLimitWatch
 from streakcore.usecases.sync.report import SyncStatus
 from streakcore.usecases.sync.splits import SplitFetcher
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_KEY = "sync_checkpoint"
 LEDGER_KEY = "request_budget"
 ATTEMPT_KEY = "last_sync_attempt"
 
-BATCH_SIZE = 50
+BATCH_SIZE = 100
+"""Runs' splits stored per transaction: a search page's worth. Each batch rewrites the
+checkpoint and the request window, so fewer, larger batches cost less CPU; what a crash
+(not Ctrl-C, which stores what it has) can make us ask again is at most one batch."""
+WINDOW_S = 3600.0
+"""The request budget's window: it lets `requests_per_hour` through in any hour."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +47,24 @@ class SyncOptions:
     split_units: tuple[SplitUnit, ...] = ("mi",)
     """Miles feed the fastest mile; each extra unit is one more request per run."""
     batch_size: int = BATCH_SIZE
+    stop: threading.Event | None = None
+    """Set from outside (Ctrl-C in the terminal) to stop at the next safe point, as when
+    the time budget runs out: every batch committed stays, nothing is half-applied."""
 
 
 class SyncProgress(Protocol):
     def update(self, phase: str, done: int, total: int | None) -> None: ...
+
+
+@runtime_checkable
+class BudgetedProgress(SyncProgress, Protocol):
+    """A progress display that also shows when the hourly request budget, not the
+    network, decides how long the backfill takes."""
+
+    def budget_eta(self, seconds: float | None) -> None:
+        """About how long the splits left take under the budget; None: the budget has
+        room for all of them now, so the network sets the pace."""
+        ...
 
 
 Clock = Callable[[], datetime]
@@ -95,22 +115,30 @@ class SyncBase:
         beside them may be at fault itself."""
 
     def out_of_time(self) -> bool:
+        if self.stopped():
+            return True
         # Whatever the budget, one batch gets done: a run that commits nothing would leave
         # the next one exactly where it started.
         return self.tally.batches > 0 and self.deadline.expired()
+
+    def stopped(self) -> bool:
+        """Whoever runs the sync asked it to stop (`SyncOptions.stop`)."""
+        return self.options.stop is not None and self.options.stop.is_set()
 
     def _check_time(self) -> None:
         if self.out_of_time():
             raise OutOfTime
 
-    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher) -> None:
-        """Commit a merged page with the checkpoint it leads to, then queue its splits."""
+    def _store_merge(self, merge: PageMerge, fetcher: SplitFetcher | None) -> None:
+        """Commit a merged page with the checkpoint it leads to, then queue its splits on
+        `fetcher` (None: they wait in the backlog for the search to finish)."""
         to_fetch = self.checkpoint.record_merge(merge)
         self._apply(
             Batch(activities=merge.upserts, quarantined=merge.quarantined),
             runs=len(merge.upserts),
         )
-        fetcher.submit(to_fetch)
+        if fetcher is not None:
+            fetcher.submit(newest_first(to_fetch, self.checkpoint.split_failures))
 
     # -- applying ---------------------------------------------------------------------------------
 
@@ -137,12 +165,20 @@ class SyncBase:
             return Checkpoint()
 
     def _record_attempt(
-        self, status: SyncStatus, error: str | None, *, heard_from_smashrun: bool = False
+        self,
+        status: SyncStatus,
+        error: str | None,
+        *,
+        heard_from_smashrun: bool = False,
+        resume_at: datetime | None = None,
     ) -> None:
-        """Best effort: a health check reads it, and it must not mask the real error."""
+        """Best effort: a health check reads it, and it must not mask the real error.
+        `resume_at` (the request budget's next opening) is what `/stats` quotes as the
+        backfill's `next_sync_after`."""
         finished = self.clock().astimezone(UTC)
         state: dict[str, Any] = {
-            ATTEMPT_KEY: {"at": iso(finished), "status": status.value, "error": error}
+            ATTEMPT_KEY: {"at": iso(finished), "status": status.value, "error": error},
+            BACKFILL_KEY: {"next_sync_after": iso(resume_at) if resume_at else None},
         }
         if status is not SyncStatus.FAILED and heard_from_smashrun:
             state[LAST_SYNC_KEY] = iso(finished)
@@ -154,8 +190,21 @@ class SyncBase:
             log.warning("could not record the sync attempt: %s", exc)
 
     def _report_progress(self, phase: str, done: int, total: int | None) -> None:
-        if self.progress is not None:
-            self.progress.update(phase, done, total)
+        if self.progress is None:
+            return
+        if phase == "splits" and total is not None and isinstance(self.progress, BudgetedProgress):
+            self.progress.budget_eta(self._budget_eta_s(total - done))
+        self.progress.update(phase, done, total)
+
+    def _budget_eta_s(self, splits_left: int) -> float | None:
+        """How long `splits_left` take when the hourly budget is what holds them back: an
+        hour for each budget's worth beyond what it has room for now."""
+        if self.ledger is None:
+            return None
+        beyond = splits_left * len(self.options.split_units) - self.ledger.available()
+        if beyond <= 0:
+            return None
+        return math.ceil(beyond / self.ledger.requests_per_hour) * WINDOW_S
 
 
 def iso(value: datetime) -> str:

@@ -34,6 +34,9 @@ class SearchPass(BaseModel):
     from_date: AwareDatetime | None
     started_at: AwareDatetime
     next_page: int = 0
+    into_empty_store: bool = False
+    """The store held no run when the pass began: nothing in it can have been deleted at
+    SmashRun, so no id sweep follows (it would cost a page per 100 runs and find nothing)."""
 
 
 class Sweep(BaseModel):
@@ -101,8 +104,11 @@ class Checkpoint(BaseModel):
         assert self.search is not None  # only a pass under way can end
         self.watermark = self.search.started_at
         self.last_search_at = finished_at
+        # Nothing in a store that was empty when the pass began can be gone; what was
+        # uploaded while its pages were read, the next search finds (it asks from the start
+        # of this pass, less `OVERLAP`).
+        self.sweep_due = self.sweep_due or not self.search.into_empty_store
         self.search = None
-        self.sweep_due = True
 
     def record_merge(self, merge: PageMerge) -> list[StoredActivity]:
         """Take a merged page in; returns the rows whose splits are to be fetched."""
@@ -170,17 +176,20 @@ class Checkpoint(BaseModel):
         return sweep
 
 
-def next_search(checkpoint: Checkpoint, now: datetime, *, full: bool) -> SearchPass | None:
+def next_search(
+    checkpoint: Checkpoint, now: datetime, *, full: bool, store_empty: bool = False
+) -> SearchPass | None:
     """The search pass this run makes: a new full one when asked (unless one is under way),
-    else the pass under way, else one from the watermark when it is time to look again."""
+    else the pass under way, else one from the watermark when it is time to look again.
+    `store_empty`: the store holds no run now (a new pass into it needs no id sweep)."""
     current = checkpoint.search
     resuming_full = current is not None and current.from_date is None
     if full and not resuming_full:
-        return SearchPass(from_date=None, started_at=now)
+        return SearchPass(from_date=None, started_at=now, into_empty_store=store_empty)
     if current is None and _time_to_search(checkpoint, now):
         watermark = checkpoint.watermark
         from_date = watermark - OVERLAP if watermark is not None else None
-        return SearchPass(from_date=from_date, started_at=now)
+        return SearchPass(from_date=from_date, started_at=now, into_empty_store=store_empty)
     return current
 
 
@@ -226,6 +235,25 @@ def merge_page(
             merge.rejected[bad.activity_id] = digest
         merge.quarantined.append(bad)
     return merge
+
+
+def newest_first(
+    rows: Iterable[StoredActivity], failing: Mapping[str, int] | None = None
+) -> list[StoredActivity]:
+    """The order split requests are spent in: the newest runs first, runs whose splits
+    already failed last.
+
+    A backfill of years takes many budget hours, and what a runner reads meanwhile is the
+    recent past: this month's runs, the current streak, the records they are chasing now.
+    Newest first makes those final first; the oldest runs, which come from watches that
+    often recorded no GPS, wait longest. Runs that failed go last so that they cannot
+    hold the others up (as `Checkpoint.settle_splits` keeps them at the back).
+    """
+    bad = failing or {}
+    return sorted(
+        rows,
+        key=lambda r: (r.activity.activity_id in bad, -r.activity.start_local.timestamp()),
+    )
 
 
 def payload_digest(payload: str) -> str:

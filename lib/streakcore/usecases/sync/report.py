@@ -3,17 +3,24 @@ and schedules, the benchmarks)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from streakcore.errors import SmashRunAuthError, SmashRunError, SmashRunRateLimited, StreakError
 
 
 class SyncStatus(StrEnum):
     SUCCESS = "success"
+    """Caught up: every run SmashRun has is stored with its splits."""
     PARTIAL = "partial"
+    """Progress stored, more to do: stopped by the time budget, the hourly request budget
+    or SmashRun's rate limit. The next sync carries on."""
+    PAUSED = "paused"
+    """Nothing asked: the hourly request budget is spent; the next sync after
+    `next_sync_after` carries on. A normal step of a long backfill, not a failure."""
     FAILED = "failed"
 
 
@@ -43,6 +50,14 @@ class SyncReport(BaseModel):
     requests: int = 0
     backlog: int = 0
     """Activities still waiting for their splits."""
+    runs_stored: int = 0
+    """Live runs in the store after the sync: `runs_stored - backlog` have their splits
+    (or none to have)."""
+    next_sync_after: datetime | None = None
+    """When work is left and the hourly request budget is spent: the minute it opens again
+    (UTC). None when a sync can go on at once or nothing is left."""
+    syncs_left: int | None = None
+    """About how many more syncs (one per budget hour) the backfill takes; None when done."""
     duration_s: float = 0.0
     error: str | None = None
     error_kind: SyncErrorKind | None = None
@@ -54,8 +69,18 @@ class SyncReport(BaseModel):
     """SmashRun (or our own request budget) said "not now" at least once."""
     retry_after_s: float | None = Field(default=None, exclude=True)
     """When rate limited: the longest wait asked for."""
+    interrupted: bool = Field(default=False, exclude=True)
+    """Stopped by Ctrl-C: what was committed before it is kept (the caller exits 130)."""
     uploaded_to: str | None = Field(default=None, exclude=True)
     """The object's URL when the database lives on S3."""
+
+    @field_serializer("next_sync_after")
+    def _instant(self, value: datetime | None) -> str | None:
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+    @property
+    def runs_with_splits(self) -> int:
+        return max(0, self.runs_stored - self.backlog)
 
     @property
     def failed(self) -> bool:

@@ -5,10 +5,12 @@ Gather -> pure merge -> apply, in three resumable phases that form one cycle:
 1. search: pages of activities new or updated since the watermark (all of them on the
    first run or with `full`), newest first. New and changed summaries are stored at once
    (the streak needs only the summary); those whose split inputs changed join the backlog.
-2. splits: the backlog's splits, fetched on `concurrency` threads while the search goes
-   on (`sync_splits`), stored a batch at a time by the main thread.
+2. splits: the backlog's splits, once the search is done (its pages bring the whole
+   history the streak needs, so they come first in the hour's request budget), newest run
+   first, fetched on `concurrency` threads and stored a batch at a time by the main thread.
 3. sweep: every page of `/search/ids`, to find runs deleted at SmashRun (each confirmed
-   one by one before it is marked deleted) and runs the search never showed us.
+   one by one before it is marked deleted) and runs the search never showed us. Not after
+   a pass that began with an empty store (a first backfill): nothing in it can be gone.
 
 What a page, a batch or a sweep changes is decided by the pure core in `sync_plan`; this
 module gathers and applies. Each page or batch is one transaction that carries the
@@ -18,18 +20,30 @@ losing anything.
 
 `last_sync` says when the store last heard from SmashRun, so only a sync that took in at
 least one answer (a search page, a sweep page, a batch of splits, a run's detail) stamps
-it. A sync stopped by an error before that is `failed`, rate limit or not: otherwise a
-SmashRun that answers nothing but 429 would look fresh forever.
+it. A sync stopped by an error before that is `failed`, SmashRun's rate limit or not:
+otherwise a SmashRun that answers nothing but 429 would look fresh forever.
+
+Our own hourly request budget is different: it is how a long backfill is meant to go, an
+hour's worth at a time. A sync it stops is `partial` (or `paused` when it could not ask
+anything), with no error; the report says how far the backfill is, when the budget opens
+again and about how many more syncs it takes.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from streakcore.errors import SmashRunError, SmashRunRateLimited, StoreError, StreakError
+from streakcore.errors import (
+    RequestBudgetSpent,
+    SmashRunError,
+    SmashRunRateLimited,
+    StoreError,
+    StreakError,
+)
 from streakcore.ports import (
     ActivitySource,
     Batch,
@@ -46,7 +60,12 @@ from streakcore.usecases.sync.base import (
     SyncProgress,
     iso,
 )
-from streakcore.usecases.sync.plan import MAX_SPLIT_ATTEMPTS, merge_page, next_search
+from streakcore.usecases.sync.plan import (
+    MAX_SPLIT_ATTEMPTS,
+    merge_page,
+    newest_first,
+    next_search,
+)
 from streakcore.usecases.sync.report import SyncReport, SyncStatus, kind_of
 from streakcore.usecases.sync.splits import (
     Failed,
@@ -81,6 +100,8 @@ class _Sync(SweepPhase):
         except StoreError:
             self._record_attempt(SyncStatus.FAILED, "the database could not be written")
             raise
+        except RequestBudgetSpent:
+            pass  # a pause, not a failure: `_status` and the report say when it goes on
         except StreakError as exc:
             error = exc
         except Exception as exc:
@@ -88,9 +109,11 @@ class _Sync(SweepPhase):
             # recorded, as the message could quote a payload.
             self._record_attempt(SyncStatus.FAILED, f"unexpected {type(exc).__name__}")
             raise
-        status = self._status(error)
+        interrupted = self.stopped()
+        status = self._status(error, interrupted=interrupted)
         if status is SyncStatus.FAILED and isinstance(error, SmashRunRateLimited):
             error = self._rate_limited_before_any_answer(error)
+        resume_at = self._budget_opens() if status is not SyncStatus.SUCCESS else None
         report = SyncReport(
             status=status,
             runs_synced=self.tally.runs_synced,
@@ -99,20 +122,50 @@ class _Sync(SweepPhase):
             deleted=self.tally.deleted,
             requests=self.source.requests_made - requests_before,
             backlog=len(self.checkpoint.backlog),
+            runs_stored=len(self.store.live_ids()),
+            next_sync_after=resume_at,
+            syncs_left=self._syncs_left(),
             duration_s=round(time.monotonic() - started, 3),
             error=str(error) if error is not None else None,
             error_kind=kind_of(error),
             rate_limited=self.watch.hit,
             retry_after_s=self.watch.retry_after_s,
             warnings=self.tally.warnings,
+            interrupted=interrupted,
         )
-        self._record_attempt(status, report.error, heard_from_smashrun=self.tally.answers > 0)
+        self._record_attempt(
+            status, report.error, heard_from_smashrun=self.tally.answers > 0, resume_at=resume_at
+        )
         return report
 
-    def _status(self, error: StreakError | None) -> SyncStatus:
+    def _status(self, error: StreakError | None, *, interrupted: bool = False) -> SyncStatus:
         if error is None:
-            return SyncStatus.SUCCESS if self.checkpoint.caught_up() else SyncStatus.PARTIAL
+            if self.checkpoint.caught_up():
+                return SyncStatus.SUCCESS
+            if interrupted:
+                return SyncStatus.PARTIAL
+            return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.PAUSED
         return SyncStatus.PARTIAL if self.tally.answers else SyncStatus.FAILED
+
+    def _budget_opens(self) -> datetime | None:
+        """The minute the hourly request budget has room again (rounded up, so a sync
+        started then finds it open); None when it has room now."""
+        opening = self.ledger.next_opening() if self.ledger is not None else None
+        if opening is None:
+            return None
+        return datetime.fromtimestamp(math.ceil(opening / 60) * 60, UTC)
+
+    def _syncs_left(self) -> int | None:
+        """About how many more syncs the work left takes, each spending one hour's request
+        budget: the backlog's splits, one search page and the id sweep. None when caught up
+        (or when no budget bounds the syncs)."""
+        cp = self.checkpoint
+        if cp.caught_up() or self.ledger is None:
+            return None
+        requests = len(cp.backlog) * len(self.options.split_units) + 1
+        if cp.sweep_due or cp.sweep is not None:
+            requests += math.ceil(len(self.store.live_ids()) / self.source.page_size)
+        return max(1, math.ceil(requests / self.ledger.requests_per_hour))
 
     def _rate_limited_before_any_answer(self, error: SmashRunRateLimited) -> SmashRunRateLimited:
         retry_at = self.clock() + timedelta(seconds=error.retry_after)
@@ -124,7 +177,9 @@ class _Sync(SweepPhase):
 
     def _cycle(self, pool: ThreadPoolExecutor) -> None:
         cp = self.checkpoint
-        cp.search = next_search(cp, self.clock(), full=self.options.full)
+        cp.search = next_search(
+            cp, self.clock(), full=self.options.full, store_empty=not self.store.live_ids()
+        )
         fetcher = SplitFetcher(
             self.source,
             pool,
@@ -135,12 +190,8 @@ class _Sync(SweepPhase):
         if self.options.full:
             cp.retry_given_up()
         try:
-            if cp.backlog:
-                self._check_time()
-                rows = _stored_rows(self.store, cp.backlog)
-                cp.backlog = [i for i in cp.backlog if i in rows]  # deleted meanwhile
-                fetcher.submit(rows[i] for i in cp.backlog)
-            self._search_phase(fetcher)
+            self._search_phase()
+            self._fetch_backlog(fetcher)
             fetcher.collect(wait=True)
             self._settle_split_failures(fetcher)
             if cp.sweep_ready():
@@ -156,6 +207,20 @@ class _Sync(SweepPhase):
             fetcher.stop.set()
             fetcher.collect(wait=True, after_error=True)
             raise
+
+    def _fetch_backlog(self, fetcher: SplitFetcher) -> None:
+        """Ask for the splits of every run waiting for them, newest first.
+
+        Only once the search is done: its pages (one per 100 runs) bring the whole history
+        the streak is counted from, so they come before any splits request in the hour's
+        budget, and the splits can then be spent newest first over all of it."""
+        cp = self.checkpoint
+        if not cp.backlog:
+            return
+        self._check_time()
+        rows = _stored_rows(self.store, cp.backlog)
+        cp.backlog = [i for i in cp.backlog if i in rows]  # deleted meanwhile
+        fetcher.submit(newest_first((rows[i] for i in cp.backlog), cp.split_failures))
 
     def _settle_split_failures(self, fetcher: SplitFetcher) -> None:
         """Count this sync's failed splits against their runs, if SmashRun answered the
@@ -200,7 +265,7 @@ class _Sync(SweepPhase):
             StoredActivity(f.row.activity, f.row.fingerprint, f.row.payload, []) for f in failures
         ]
         records = [given_up_record(f, MAX_SPLIT_ATTEMPTS) for f in failures]
-        self._apply(Batch(activities=rows, quarantined=records))
+        self._apply(Batch(activities=rows, quarantined=records, splits_only=True))
         for failure in failures:
             self.tally.warnings.append(
                 f"gave up on the splits of run {outcome_id(failure)} after they failed in "
@@ -210,7 +275,7 @@ class _Sync(SweepPhase):
 
     # -- phase 1: search -------------------------------------------------------------------------
 
-    def _search_phase(self, fetcher: SplitFetcher) -> None:
+    def _search_phase(self) -> None:
         cp = self.checkpoint
         if cp.search is None:
             return
@@ -226,11 +291,10 @@ class _Sync(SweepPhase):
                 cp.end_search(self.clock())
             else:
                 cp.search.next_page += 1
-            self._store_merge(merge, fetcher)
+            self._store_merge(merge, fetcher=None)
             fingerprints.update((s.activity.activity_id, s.fingerprint) for s in merge.upserts)
             pages += 1
             self._report_progress("search", pages, None)
-            fetcher.collect(wait=False)
 
     # -- phase 2: splits (fetched on the fetcher's threads, stored here) -------------------------
 
@@ -242,7 +306,9 @@ class _Sync(SweepPhase):
             finished={outcome_id(o) for o in outcomes},
             failed={outcome_id(f) for f in failures},
         )
-        self._apply(Batch(activities=rows, quarantined=quarantined))
+        # The summaries went in with their search page (splits are only asked for a run
+        # whose summary is committed, and a superseded answer is dropped): splits only.
+        self._apply(Batch(activities=rows, quarantined=quarantined, splits_only=True))
         self.tally.splits_stored += sum(len(r.splits or ()) for r in rows)
 
     def report_splits_progress(self, done: int) -> None:

@@ -123,7 +123,9 @@ def _pushed(services: Services, reading: EveningReading, send: Send, *, sync_fai
     from streakcore.usecases.alert import alert_message, alert_once_a_day
 
     check = reading.check
-    message = alert_message(check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of)
+    message = alert_message(
+        check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of, backfill=reading.backfill
+    )
     try:
         sent = alert_once_a_day(services.blobs, services.location.key, check, message, send)
     except StreakError as exc:

@@ -25,8 +25,29 @@ def _run(record: RunRecord | None, unit: DistanceUnit) -> str:
         return "-"
     return (
         f"{format_duration(record.duration_s)}  {format_distance(record.distance_m, unit)}  "
-        f"on {record.date} (activity {record.activity_id})"
+        f"on {record.date} (activity {record.activity_id}){_provisional(record.provisional)}"
     )
+
+
+def _provisional(provisional: bool) -> str:
+    return " (provisional)" if provisional else ""
+
+
+def backfill_text(body: StatsBody) -> str | None:
+    """What the backfill still owes the records, or None when it is complete."""
+    backfill = body.backfill
+    if backfill.complete:
+        return None
+    waiting = backfill.runs_waiting_for_splits
+    text = (
+        f"{waiting:,} runs still wait for their splits, so records marked provisional may "
+        "still change"
+        if waiting
+        else "the first sync has not seen every run yet, so records are provisional"
+    )
+    after = backfill.next_sync_after
+    when = f"a sync after {after:%a %d %b %H:%M}" if after is not None else "the next sync"
+    return f"{text}; {when} carries on"
 
 
 def _period(total: PeriodTotal | None, unit: DistanceUnit) -> str:
@@ -90,7 +111,9 @@ def _record_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
     lon, t, fm, rec, rule = (
         body.longest_streak, body.totals, body.fastest_mile, body.records, body.rule
     )  # fmt: skip
+    backfill = backfill_text(body)
     return [
+        *([("Backfill", backfill)] if backfill else []),
         ("Longest streak", f"{lon.days:,} days, {lon.start} to {lon.end}" if lon.days else "-"),
         (
             "Totals",
@@ -100,6 +123,7 @@ def _record_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
         (
             "Fastest mile",
             f"{format_duration(fm.seconds)} on {fm.date} (activity {fm.activity_id})"
+            f"{_provisional(fm.provisional)}"
             if fm
             else "-",
         ),
