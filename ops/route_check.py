@@ -127,7 +127,8 @@ def _make_bucket_and_topic(environment: Mapping[str, str]) -> str:
 
 
 def _make_page_token_secret(environment: Mapping[str, str], token: str) -> str:
-    """The page's share token in Secrets Manager, as the stack keeps it; returns its ARN."""
+    """The page's share token in Secrets Manager, as the stack keeps it (a name of its own
+    per world: several may share one moto); returns its ARN."""
     import boto3
 
     client = boto3.session.Session(region_name=REGION).client(
@@ -136,7 +137,11 @@ def _make_page_token_secret(environment: Mapping[str, str], token: str) -> str:
         aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
     )
-    return str(client.create_secret(Name="streakcore/page-token", SecretString=token)["ARN"])
+    return str(
+        client.create_secret(
+            Name=f"streakcore/page-token-{secrets.token_hex(4)}", SecretString=token
+        )["ARN"]
+    )
 
 
 # As Lambda runs the code: isolated (no PYTHON* variables, no user site), no site-packages,
