@@ -19,8 +19,8 @@ from fixtures.activity_files import (
     strava_csv,
     zip_bytes,
 )
+from streakcore.domain.dedupe import RunRecord, kept
 from streakcore.importers import Imported, ImportOptions, Rejected, Skipped, import_runs
-from streakcore.importers.dedupe import RunRecord, kept
 
 HOME = ZoneInfo("America/New_York")
 START = datetime(2017, 10, 8, 14, 54, 11, tzinfo=UTC)

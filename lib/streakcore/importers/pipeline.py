@@ -2,7 +2,7 @@
 
 `import_runs` yields one outcome per activity (imported, skipped, rejected), one at a time,
 so a caller can show progress and never holds more than the file at hand. It decides
-nothing about the store: duplicates are for `dedupe` and the store's caller.
+nothing about the store: duplicates are for `streakcore.domain.dedupe` and the store's caller.
 """
 
 from __future__ import annotations
