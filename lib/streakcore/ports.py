@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -323,6 +323,44 @@ class StoreOpener(Protocol):
         """Where the engine keeps the write-ahead log of the file `path`: a copy of the file
         is whole only without one beside it."""
         ...
+
+
+# -- activity files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRead:
+    """A run read from an activity file or an export, ready for the store."""
+
+    row: StoredActivity
+    origin: str
+    """The file (and zip member) it came from, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySkipped:
+    """An activity of a sport that does not count (a ride), or a file with no activity."""
+
+    origin: str
+    sport: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRejected:
+    """A file that cannot be read (corrupt, truncated, unsafe): it changes nothing."""
+
+    origin: str
+    reason: str
+
+
+FileOutcome = RunRead | ActivitySkipped | FileRejected
+
+
+class ActivityFiles(Protocol):
+    """What an import needs from activity files (GPX, TCX, FIT, exports): each activity
+    under some paths, one at a time, so memory does not grow with an export's size."""
+
+    def read(self, paths: Sequence[Path]) -> Iterator[FileOutcome]: ...
 
 
 # -- the blob store ---------------------------------------------------------------------------
