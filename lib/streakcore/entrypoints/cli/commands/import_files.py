@@ -58,8 +58,8 @@ def register(subparsers: Subparsers) -> None:
         "--tz",
         dest="file_tz",
         metavar="IANA",
-        help="the zone of files that carry neither a local time nor a position (a GPX "
-        "without points, a treadmill TCX); default: the home zone ($STREAK_TIMEZONE)",
+        help="the zone of files that carry neither a local time nor a position (a treadmill "
+        "TCX, say); default: the home zone ($STREAK_TIMEZONE)",
     )
     parser.set_defaults(run=run_import)
 
