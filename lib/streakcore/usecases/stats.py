@@ -47,6 +47,7 @@ def snapshot_for(
         rules=rules,
         latest_start=store.latest_start(until=until),
         with_disagreements=with_disagreements,
+        sources=store.source_counts(until=until),
     )
 
 
