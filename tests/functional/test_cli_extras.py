@@ -447,3 +447,19 @@ def test_the_demos_stats_and_heatmap_speak_the_runners_unit_not_the_athletes(
     assert not re.search(r"\d mi\b", out)
     assert " km" in heatmap
     assert not re.search(r"\d mi\b", heatmap)
+
+
+def test_the_demo_imports_generated_files_and_counts_each_run_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_streak_env: Path
+) -> None:
+    # when the demo runs
+    assert streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5") == 0
+    out = capsys.readouterr().out
+    # then it imported its watch's files: copies of synced runs merge, the ride is skipped
+    assert re.search(r"new runs 1, already synced from SmashRun 2 \(counted once\), skipped 1", out)
+    db = tmp_path / "demo" / "runs.duckdb"
+    with DuckDBRunStore.open(db, read_only=True) as store:
+        sources = store.source_counts()
+        assert sources["gpx"] == 3
+        assert sum(sources.values()) == store.count("runs")
+        assert len(store.live_ids()) == sources["smashrun"] + 2
