@@ -126,3 +126,19 @@ def test_a_schema_1_file_upgrades_with_every_run_marked_smashrun(tmp_path: Path)
         ).fetchall()
         assert rows == [("77", "smashrun", "77", "smashrun-local-time")]
         assert store.source_counts() == {"smashrun": 1}
+
+
+def test_the_notebooks_runs_show_their_source(tmp_path: Path) -> None:
+    import streakcore
+
+    path = tmp_path / "runs.duckdb"
+    with DuckDBRunStore.open(path) as store:
+        put(store, run("2026-03-06", 3.0, activity_id="606"), splits=False)
+        put(store, from_file(run("2026-03-07", 3.0, activity_id="607"), "tcx"), splits=False)
+
+    db = streakcore.open(str(path))
+    rows = db.runs().project("activity_id, source, zone_source").fetchall()
+    assert rows == [
+        ("606", "smashrun", "smashrun-local-time"),
+        ("tcx-607", "tcx", "track-position"),
+    ]
