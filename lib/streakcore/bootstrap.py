@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from streakcore.usecases.sync import SyncOptions, SyncProgress, SyncReport
 
 
+IMPORT_WORKERS = 2
+"""Processes that parse a big import's files: the two cores a small machine (or a Lambda of
+a few GB) has; parsing is pure-Python CPU work."""
+
+
 class Services:
     """Everything one process (a terminal command, a Lambda container, a local gateway)
     needs, built from `settings` on first use.
@@ -297,7 +302,7 @@ class Services:
             labels = frozenset(p.strip() for p in self.settings.import_sports.split(",") if p)
             sports = SportFilter(running=labels)
         options = ImportOptions(home=self.settings.zone, tz_override=tz_override, sports=sports)
-        return ActivityFileReader(options)
+        return ActivityFileReader(options, workers=IMPORT_WORKERS)
 
     def add_manual_run(
         self, *, local_date: date, distance_m: float, duration_s: float | None, note: str | None

@@ -89,3 +89,22 @@ def test_a_folder_and_an_export_import_as_runs_skips_and_rejects_and_dedupe_to_r
 def test_a_rejection_is_one_line_even_when_the_parser_says_more() -> None:
     rejected = Rejected("export.zip:activities/1.gpx", "cannot be read\nline 2, column 7")
     assert rejected.line == "export.zip:activities/1.gpx: cannot be read line 2, column 7"
+
+
+def test_files_parsed_in_worker_processes_give_the_same_outcomes_in_the_same_order(
+    tmp_path: Path,
+) -> None:
+    # given a folder of twelve runs, one of them truncated
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(12):
+        start = START + timedelta(days=day)
+        points = steady_points(seconds=600, metres_per_s=3.0, start=CENTRAL_PARK)
+        (folder / f"{day:02d}.gpx").write_bytes(gpx_bytes(start, points))
+    (folder / "05.gpx").write_bytes(b"<gpx")
+    # when imported in this process, and with two workers after the first three files
+    alone = list(import_runs([folder], ImportOptions(home=HOME)))
+    parallel = list(import_runs([folder], ImportOptions(home=HOME), workers=2, parallel_after=3))
+    # then the outcomes are the same, in the same order
+    assert parallel == alone
+    assert [type(o).__name__ for o in alone].count("Rejected") == 1

@@ -8,14 +8,18 @@ nothing about the store: duplicates are for `streakcore.domain.dedupe` and the s
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from streakcore.importers.discovery import (
+    Found,
     FoundFile,
     FoundSummary,
     PassedOver,
@@ -36,6 +40,12 @@ from streakcore.importers.tcx_file import parse_tcx
 from streakcore.importers.track import track_of
 
 PARSERS = {"fit": parse_fit, "gpx": parse_gpx, "tcx": parse_tcx}
+PARALLEL_AFTER = 32
+"""Files parsed in the calling process before workers start: below this, starting a
+process (about half a second to import the parsers) costs more than it saves."""
+WINDOW_PER_WORKER = 8
+"""Files each worker may be given ahead of the caller: enough to keep it busy, few enough
+that the files in flight stay a few megabytes."""
 
 
 @dataclass(frozen=True)
@@ -74,21 +84,72 @@ class Rejected:
 Outcome = Imported | Skipped | Rejected
 
 
-def import_runs(paths: Iterable[Path], options: ImportOptions) -> Iterator[Outcome]:
-    """Each activity under `paths`, read whole and judged: imported, skipped or rejected."""
+def import_runs(
+    paths: Iterable[Path],
+    options: ImportOptions,
+    *,
+    workers: int = 1,
+    parallel_after: int = PARALLEL_AFTER,
+) -> Iterator[Outcome]:
+    """Each activity under `paths`, read whole and judged: imported, skipped or rejected,
+    in the order the files were found.
+
+    With `workers` > 1, files past the first `parallel_after` are parsed in that many
+    processes (parsing is pure CPU: fitdecode and gpxpy are plain Python), at most
+    `WINDOW_PER_WORKER` files each ahead of the caller, so memory stays bounded by the
+    window, not the export. A small import never starts a process.
+    """
 
     def wanted(row: StravaActivity) -> bool:
         return options.sports.counts(row.sport)
 
-    for found in discover(paths, options.limits, wanted):
-        if isinstance(found, Unreadable):
-            yield Rejected(found.origin, found.reason)
-        elif isinstance(found, PassedOver):
-            yield Skipped(found.origin, sport_label(found.strava.sport))
-        elif isinstance(found, FoundSummary):
-            yield _summary(found, options)
-        else:
-            yield from _file(found, options)
+    pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
+    pool: ProcessPoolExecutor | None = None
+    files = 0
+    try:
+        for found in discover(paths, options.limits, wanted):
+            if isinstance(found, FoundFile):
+                files += 1
+                if workers > 1 and files > parallel_after:
+                    if pool is None:
+                        # spawn, not fork: the caller may hold DuckDB's threads and locks.
+                        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
+                    pending.append(pool.submit(parse_file, found, options))
+                else:
+                    pending.append(parse_file(found, options))
+            else:
+                pending.append([_judge(found, options)])
+            while pending and (len(pending) > workers * WINDOW_PER_WORKER or _is_done(pending[0])):
+                yield from _outcomes(pending.popleft())
+        while pending:
+            yield from _outcomes(pending.popleft())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def _is_done(item: Future[list[Outcome]] | list[Outcome]) -> bool:
+    return isinstance(item, list) or item.done()
+
+
+def _outcomes(item: Future[list[Outcome]] | list[Outcome]) -> list[Outcome]:
+    return item if isinstance(item, list) else item.result()
+
+
+def _judge(found: Found, options: ImportOptions) -> Outcome:
+    """What discovery alone decides: an unreadable path, a ride its CSV row rules out, a
+    Strava row without a file."""
+    if isinstance(found, Unreadable):
+        return Rejected(found.origin, found.reason)
+    if isinstance(found, PassedOver):
+        return Skipped(found.origin, sport_label(found.strava.sport))
+    assert isinstance(found, FoundSummary)
+    return _summary(found, options)
+
+
+def parse_file(found: FoundFile, options: ImportOptions) -> list[Outcome]:
+    """The outcomes of one activity file (a module-level function: a worker process runs it)."""
+    return list(_file(found, options))
 
 
 def _file(found: FoundFile, options: ImportOptions) -> Iterator[Outcome]:

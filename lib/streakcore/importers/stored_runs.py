@@ -66,13 +66,15 @@ def stored_activity(run: ImportedRun) -> StoredActivity:
 
 
 class ActivityFileReader:
-    """`ports.ActivityFiles` on this package's parsers."""
+    """`ports.ActivityFiles` on this package's parsers, parsing big imports in `workers`
+    processes."""
 
-    def __init__(self, options: ImportOptions) -> None:
+    def __init__(self, options: ImportOptions, *, workers: int = 1) -> None:
         self.options = options
+        self.workers = workers
 
     def read(self, paths: Sequence[Path]) -> Iterator[FileOutcome]:
-        for outcome in import_runs(paths, self.options):
+        for outcome in import_runs(paths, self.options, workers=self.workers):
             if isinstance(outcome, Imported):
                 yield _read(outcome.run)
             elif isinstance(outcome, Rejected):
