@@ -184,6 +184,10 @@ def test_add_logs_a_manual_run_that_the_ledger_marks_and_remove_takes_it_out(
     assert ledger.out.splitlines()[0].endswith(",sources")
     assert ledger.out.splitlines()[1].endswith(",manual")
 
+    stats = streak(["stats", "--db", db, "--as-of", "2026-12-05T20:00:00-05:00"])
+    assert "1 runs" in stats.out
+    assert "(manual 1)" in stats.out
+
     removed = streak(["remove", "manual-20261205-1", "--db", db])
     assert removed.code == 0, removed.err
     assert counted(Path(db)) == []
