@@ -45,10 +45,21 @@ MAX_ROUNDS = 50
 histories close in one or two rounds; the cap only bounds a pathological file."""
 
 
+def _anything_to_group(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any row came from elsewhere than SmashRun or is marked a copy: SmashRun's
+    own runs never group with each other, so a SmashRun-only history (every sync batch of
+    it) has nothing to settle, and pays one cheap scan instead of the neighbour query."""
+    row = con.execute(
+        "SELECT EXISTS (SELECT 1 FROM activities "
+        "WHERE source <> 'smashrun' OR duplicate_of IS NOT NULL)"
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def settle_duplicates(con: duckdb.DuckDBPyConnection, touched_ids: Sequence[str]) -> None:
     """Group the rows `touched_ids` (and every row chained to them) again, and point each
     group's other records at its richest one."""
-    if not touched_ids:
+    if not touched_ids or not _anything_to_group(con):
         return
     ids = sorted(set(touched_ids))
     rows: dict[str, tuple[Any, ...]] = {}
