@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cli_outcome import streak
+from cli_outcome import Terminal, streak
 from fixtures.activity_files import (
     CENTRAL_PARK,
     TOKYO_STATION,
@@ -27,6 +27,7 @@ from fixtures.activity_files import (
 )
 from helpers import run
 from streakcore.domain.models import Activity
+from streakcore.entrypoints.cli.main import main
 from streakcore.ports import Batch, StoredActivity
 from streakcore.storage.duckdb.store import DuckDBRunStore
 
@@ -221,3 +222,26 @@ def test_remove_refuses_a_smashrun_run(tmp_path: Path) -> None:
     outcome = streak(["remove", "555", "--db", str(db)])
     assert outcome.is_one_line_refusal()
     assert "delete it there" in outcome.err
+
+
+def test_a_big_import_shows_a_progress_bar_on_a_terminal_and_none_into_a_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given sixty runs' GPX files
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(60):
+        points = steady_points(seconds=300, metres_per_s=3.0, start=CENTRAL_PARK)
+        (folder / f"{day:02d}.gpx").write_bytes(gpx_bytes(START + timedelta(days=day), points))
+    # when imported at a terminal, then again into a pipe
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stdout", terminal)
+    assert main(["import", str(folder), "--db", str(tmp_path / "a.duckdb")]) == 0
+    monkeypatch.undo()
+    assert main(["import", str(folder), "--db", str(tmp_path / "b.duckdb")]) == 0
+    # then the terminal saw the bar (and the summary), the pipe only the summary
+    assert "Reading activities" in terminal.getvalue()
+    assert "imported 60 runs" in terminal.getvalue()
+    piped = capsys.readouterr().out
+    assert piped.startswith("imported 60 runs")
+    assert "Reading activities" not in piped
