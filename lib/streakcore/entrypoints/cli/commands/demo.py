@@ -46,8 +46,9 @@ def register(subparsers: Subparsers) -> None:
         "demo",
         help="sync a synthetic athlete from a fake SmashRun and show the stats",
         description="Start a fake SmashRun on 127.0.0.1 holding a synthetic athlete, sync "
-        "it through the real client into DIR/runs.duckdb (replaced each time) and print "
-        "the stats and what the sync cost in requests.",
+        "it through the real client into DIR/runs.duckdb (replaced each time), import a few "
+        "GPX files of its watch written to DIR/activity-files (copies of synced runs count "
+        "once, a ride is skipped) and print the stats and what the sync cost in requests.",
     )
     parser.add_argument(
         "--dir",
