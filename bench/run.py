@@ -34,6 +34,7 @@ SECTIONS: tuple[str, ...] = (
     "warm_stats",
     "package",
     "memory",
+    "page",
     "import_export",
 )
 RESULTS = Path(__file__).with_name("results.json")

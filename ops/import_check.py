@@ -1,7 +1,7 @@
 """Prove that a built Lambda tree works in a clean interpreter like Lambda's.
 
 Two checks, both run from the unzipped tree alone (`-I -S`, nothing else on sys.path):
-the handler imports, and the bundled boto3 makes S3 conditional writes (and builds a client
+the handler imports, and the bundled botocore makes S3 conditional writes (and builds a client
 for every AWS service the package keeps) against a local moto server.
 
 The wheels in the zip are built for the Lambda runtime (CPython 3.12, manylinux), so the
@@ -161,7 +161,7 @@ def import_seconds(interpreter: Path, module: str, tree: Path) -> float:
 AWS_PROBE = """\
 import json, sys
 sys.path[:0] = [sys.argv[1]]
-import boto3, botocore
+import botocore, botocore.session
 from botocore.exceptions import ClientError
 
 def refused(**arguments):
@@ -171,17 +171,16 @@ def refused(**arguments):
         return error.response["Error"]["Code"]
     return None
 
-session = boto3.session.Session()
+session = botocore.session.get_session()
 for service in sys.argv[2].split(","):
-    session.client(service)
-s3 = session.client("s3")
+    session.create_client(service)
+s3 = session.create_client("s3")
 bucket = "streak-package-check"
 s3.create_bucket(Bucket=bucket)
 first = s3.put_object(Bucket=bucket, Key="probe", Body=b"first", IfNoneMatch="*")["ETag"]
 overwrite = refused(IfNoneMatch="*")
 s3.put_object(Bucket=bucket, Key="probe", Body=b"second", IfMatch=first)
 print(json.dumps({
-    "boto3": boto3.__version__,
     "botocore": botocore.__version__,
     "botocore_file": botocore.__file__,
     "services": sorted(session.get_available_services()),
@@ -193,9 +192,8 @@ print(json.dumps({
 
 @dataclass(frozen=True)
 class AwsCheck:
-    """What the boto3 bundled in the tree did against moto."""
+    """What the botocore bundled in the tree did against moto."""
 
-    boto3_version: str
     botocore_version: str
     services: tuple[str, ...]
 
@@ -216,6 +214,8 @@ def probe_environment(endpoint_url: str, home: Path) -> dict[str, str]:
         "AWS_CONFIG_FILE": str(home / "aws-config"),
         "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
         "AWS_EC2_METADATA_DISABLED": "true",
+        # Set by the runtime in every function; the handler tunes its cold start by it.
+        "AWS_LAMBDA_FUNCTION_NAME": "streakcore-probe",
         "HOME": str(home),
     }
 
@@ -251,7 +251,7 @@ def aws_check(
     endpoint_url: str,
     home: Path,
 ) -> AwsCheck:
-    """Use the boto3 in `tree` against `endpoint_url`: clients for `services`, S3 conditional
+    """Use the botocore in `tree` against `endpoint_url`: clients for `services`, S3 conditional
     writes; fail unless it came from the tree, has exactly `services` and honours both
     conditions."""
     home.mkdir(parents=True, exist_ok=True)
@@ -266,12 +266,12 @@ def aws_check(
     )
     if completed.returncode != 0:
         last_lines = "\n".join(completed.stderr.strip().splitlines()[-15:])
-        raise StreakError(f"the bundled boto3 failed against moto:\n{last_lines}")
+        raise StreakError(f"the bundled botocore failed against moto:\n{last_lines}")
     report = json.loads(completed.stdout.strip().splitlines()[-1])
     problems = aws_problems(report, tree, services)
     if problems:
-        raise StreakError("the bundled boto3 is not fit for the Lambda: " + "; ".join(problems))
-    return AwsCheck(report["boto3"], report["botocore"], tuple(report["services"]))
+        raise StreakError("the bundled botocore is not fit for the Lambda: " + "; ".join(problems))
+    return AwsCheck(report["botocore"], tuple(report["services"]))
 
 
 def aws_problems(report: Mapping[str, Any], tree: Path, services: Sequence[str]) -> list[str]:

@@ -32,7 +32,8 @@ DIRECT_DEPENDENCY_REASONS = {
     "pydantic-settings": "settings from the environment (every route)",
     "tzdata": "IANA time zones for zoneinfo, whatever zone files the runtime image has",
     "aws-lambda-powertools": "routing, structured logs and metrics (every route)",
-    "boto3": "S3, Secrets Manager and SNS; bundled for S3 conditional writes",
+    "botocore": "clients for S3 (the database and its documents), Secrets Manager (tokens) "
+    "and SNS (the alert); bundled for S3 conditional writes",
 }
 
 # Distributions the Lambda never imports: the terminal's rich (a core dependency of
@@ -43,6 +44,16 @@ CLI_ONLY_DISTRIBUTIONS = {
     "pygments": "rich's syntax highlighting",
     "markdown-it-py": "rich's Markdown rendering",
     "mdurl": "markdown-it-py's URL parsing",
+}
+
+
+# Distributions the `aws` extra brings that no Lambda code imports: the clients come
+# straight from botocore (streakcore/storage/aws_clients.py). Left out like the CLI-only
+# ones, with the same checks.
+NOT_IMPORTED_DISTRIBUTIONS = {
+    "boto3": "not imported by the Lambda: its AWS clients come from botocore directly; "
+    "boto3 stays in the `aws` extra for the deploy and smoke tools",
+    "s3transfer": "not imported by the Lambda: boto3's managed transfers, which only boto3 needs",
 }
 
 
@@ -176,20 +187,26 @@ def select_contents(
     distributions: Iterable[Distribution],
     cli_only: Mapping[str, str] = CLI_ONLY_DISTRIBUTIONS,
     cuts: Iterable[Cut] = CUTS,
+    not_imported: Mapping[str, str] = NOT_IMPORTED_DISTRIBUTIONS,
 ) -> Selection:
     """Split `entries` into what goes in the zip and what is left out, with reasons.
 
-    Fails when a distribution that stays requires a CLI-only one, or when a cut's `needs`
-    would not be in the zip.
+    Fails when a distribution that stays requires one left out whole (CLI-only, or not
+    imported), or when a cut's `needs` would not be in the zip.
     """
     dists = list(distributions)
-    dropped = {dist.name for dist in dists if dist.name in cli_only}
+    whole = {
+        **{name: f"CLI-only: {reason}" for name, reason in cli_only.items()},
+        **not_imported,
+    }
+    dropped = {dist.name for dist in dists if dist.name in whole}
     for dist in dists:
-        needed_cli = sorted(dist.requires & dropped)
-        if dist.name not in dropped and needed_cli:
+        needed = sorted(dist.requires & dropped)
+        if dist.name not in dropped and needed:
             raise StreakError(
-                f"{dist.name} requires {', '.join(needed_cli)}, which the Lambda zip leaves "
-                "out as CLI-only (ops/lambda_contents.py): keep it, or drop that requirement"
+                f"{dist.name} requires {', '.join(needed)}, which the Lambda zip leaves out "
+                f"({'; '.join(whole[name] for name in needed)}; ops/lambda_contents.py): keep "
+                "it, or drop that requirement"
             )
     owner = {name: dist.name for dist in dists for name in dist.files}
     cut_list = list(cuts)
@@ -197,7 +214,7 @@ def select_contents(
     left_out: dict[str, tuple[Path, str]] = {}
     for name, path in entries.items():
         if owner.get(name) in dropped:
-            left_out[name] = (path, f"CLI-only: {cli_only[owner[name]]}")
+            left_out[name] = (path, whole[owner[name]])
             continue
         cut = next((cut for cut in cut_list if cut.covers(name)), None)
         if cut is not None:

@@ -3,19 +3,21 @@
     python -m ops.package [--arch x86_64|arm64] [--output dist/lambda.zip] [--python PATH]
 
 Dependencies are the project's runtime dependencies plus its `aws` extra, as manylinux
-wheels for the runtime's CPython. That includes boto3 and botocore, bundled on purpose
-although the runtime has its own: the S3 store needs conditional writes (IfMatch on
-PutObject, botocore >= 1.35.69) and the runtime's boto3 is whatever AWS last shipped.
+wheels for the runtime's CPython. That includes botocore, bundled on purpose although the
+runtime has its own: the S3 store needs conditional writes (IfMatch on PutObject,
+botocore >= 1.35.69) and the runtime's is whatever AWS last shipped. The extra's boto3 (and
+its s3transfer) stays out: the code makes its clients from botocore.
 
-What the Lambda never reads stays out: botocore's models of services we do not call, and
-what ops/lambda_contents.py lists with its reason (rich and the libraries only it needs,
-assets and sub-packages of features nothing calls). The modules the handler's routes
-import get bytecode compiled by CPython 3.12 (ops/bytecode.py), so a cold start from the
-read-only /var/task compiles nothing. The report says what each distribution costs and why
-it is there, and how the zip compares with the duckdb wheel alone (the floor).
+What the Lambda never reads stays out: botocore's models of services we do not call (and
+their entries in its endpoint table, ops/botocore_data.py), and what ops/lambda_contents.py
+lists with its reason (rich and the libraries only it needs, assets and sub-packages of
+features nothing calls). The modules the handler's routes import get bytecode compiled by
+CPython 3.12 (ops/bytecode.py), so a cold start from the read-only /var/task compiles
+nothing. The report says what each distribution costs and why it is there, and how the
+zip compares with the duckdb wheel alone (the floor).
 
 The zip is then checked in a clean CPython of the runtime's version (when this machine has
-one): the handler imports, the bundled boto3 makes conditional writes against a local moto
+one): the handler imports, the bundled botocore makes conditional writes against a local moto
 server, and a sync followed by GET /stats, /health and /badge.svg run from the unpacked
 zip, each as a new process, without importing anything that was left out.
 """
@@ -34,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ops.botocore_data import describe_trimmed, with_trimmed_endpoints, with_trimmed_models
 from ops.bytecode import COLD_MODULES, Bytecode, read_module_list, with_bytecode
 from ops.import_check import (
     AwsCheck,
@@ -86,8 +89,14 @@ FLOOR_RATIO_GOAL = 1.25
 BUNDLED_AWS_SERVICES = frozenset({"s3", "secretsmanager", "sns"})
 # Per-service model folders: botocore's API models, boto3's resource models. Files at
 # their root (endpoints.json, partitions.json, _retry.json, sdk-default-configuration.json)
-# are what every client needs to start, and stay.
+# are what every client needs to start, and stay; endpoints.json keeps only these
+# services' entries (ops/botocore_data.py).
 AWS_MODEL_DIRS = ("botocore/data", "boto3/data")
+# The operations the code calls on a client whose model is big: the zip's model keeps these
+# and the shapes they reach (ops/botocore_data.py). CreateBucket is the package check's own
+# (ops/import_check.py makes its bucket with the bundled client). A test holds the rest
+# equal to the S3 calls in lib/ and lambda/.
+BUNDLED_AWS_OPERATIONS = {"s3": frozenset({"GetObject", "PutObject", "CopyObject", "CreateBucket"})}
 # botocore reads these only to write docstrings, which nothing in a Lambda asks for.
 AWS_DOCS_ONLY_FILES = frozenset({"examples-1.json"})
 
@@ -168,7 +177,7 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class ImportCheck:
-    """The outcome of checking the zip: import time and boto3's report, or why not run."""
+    """The outcome of checking the zip: import time and botocore's report, or why not run."""
 
     seconds: float | None
     interpreter: Path | None
@@ -186,7 +195,8 @@ def requirement_name(requirement: str) -> str:
 
 
 def lambda_requirements(pyproject: Path) -> list[str]:
-    """Runtime dependencies + the `aws` extra (boto3 included), minus the project itself."""
+    """Runtime dependencies + the `aws` extra (botocore, through boto3), minus the project
+    itself."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
     own_name = requirement_name(project["name"])
     wanted = [
@@ -362,15 +372,23 @@ def assemble(config: BuildConfig, scratch: Path) -> BuildResult:
     )
     selection = select_contents(entries, installed)
     compiler = bytecode_compiler(config)
+    kept = with_trimmed_models(
+        with_trimmed_endpoints(selection.kept, config.aws_services, scratch / "botocore"),
+        BUNDLED_AWS_OPERATIONS,
+        scratch / "botocore",
+    )
     bytecode = with_bytecode(
-        with_short_metadata(selection.kept, scratch / "metadata"),
+        with_short_metadata(kept, scratch / "metadata"),
         read_module_list(config.cold_modules),
         OWN_PACKAGES,
         compiler.path,
         LAMBDA_PYTHON,
         scratch / "bytecode",
     )
-    notes = [describe_left_out(aws_left_out, config.aws_services)]
+    notes = [
+        describe_left_out(aws_left_out, config.aws_services),
+        describe_trimmed(selection.kept, kept),
+    ]
     timestamp = zip_timestamp(config.source_date_epoch)
     archive = write_reproducible_zip(bytecode.entries, config.output, timestamp)
     return BuildResult(
@@ -401,7 +419,7 @@ def enforce_budget(archive: ArchiveStats, max_zipped_bytes: int) -> None:
 
 def check_import(result: BuildResult, config: BuildConfig, scratch: Path) -> ImportCheck:
     """From the unzipped archive, in a clean interpreter matching Lambda's: import the
-    handler, use the bundled boto3 against moto, then run a sync and the read routes."""
+    handler, use the bundled botocore against moto, then run a sync and the read routes."""
     if not config.verify:
         return ImportCheck(None, None, "--skip-verify was given")
     if config.verify_python is None and config.arch.machine != host_machine():
@@ -440,7 +458,7 @@ def files_under(root: Path) -> set[str]:
 
 
 def build(config: BuildConfig) -> tuple[BuildResult, ImportCheck]:
-    """The whole build: assemble, check the budget, then check the zip (handler, boto3,
+    """The whole build: assemble, check the budget, then check the zip (handler, botocore,
     routes)."""
     with tempfile.TemporaryDirectory(prefix="streak-lambda-") as scratch:
         result = assemble(config, Path(scratch))
@@ -530,8 +548,7 @@ def render_import_check(check: ImportCheck, handler_module: str) -> str:
     ]
     if check.aws is not None:
         lines.append(
-            f"aws check    boto3 {check.aws.boto3_version}, botocore "
-            f"{check.aws.botocore_version} from the zip: clients for "
+            f"aws check    botocore {check.aws.botocore_version} from the zip: clients for "
             f"{', '.join(check.aws.services)}; moto refused both failed PutObject conditions "
             "(IfNoneMatch, stale IfMatch)"
         )
@@ -582,7 +599,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--skip-verify",
         action="store_true",
-        help="do not import the handler, try the bundled boto3 against moto nor run the routes",
+        help="do not import the handler, try the bundled botocore against moto nor run the routes",
     )
     parser.add_argument("--handler-module", default=HANDLER_MODULE)
     parser.add_argument(

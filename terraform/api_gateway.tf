@@ -17,7 +17,7 @@ locals {
 
 resource "aws_api_gateway_rest_api" "this" {
   name           = "${local.prefix}-api"
-  description    = "streakcore: sync, stats, health and badge"
+  description    = "streakcore: sync, stats, health, badge and the page"
   api_key_source = "HEADER"
 
   endpoint_configuration {
@@ -90,6 +90,36 @@ resource "aws_api_gateway_method" "badge_get" {
   api_key_required = !var.public_badge
 }
 
+# The page: GET /p/{token}. No API key (a key cannot live in a browser): the token in the
+# path, at least 128 random bits kept in the page-token secret, is the credential, and the
+# read function compares it in constant time, answering a wrong one with API Gateway's own
+# 403. The stage throttle (stage_throttle above) bounds it like every keyless route.
+resource "aws_api_gateway_resource" "page" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "p"
+}
+
+resource "aws_api_gateway_resource" "page_token" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.page.id
+  path_part   = "{token}"
+}
+
+resource "aws_api_gateway_method" "page_get" {
+  #checkov:skip=CKV2_AWS_53:Lambda proxy integration whose one path parameter is declared below; the function checks the token itself.
+  #checkov:skip=CKV_AWS_59:The page is for whoever holds its share link: the 128-bit-or-more token in the path is the credential, compared in constant time by the read function and rotatable; the stage throttle bounds it.
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = aws_api_gateway_resource.page_token.id
+  http_method      = "GET"
+  authorization    = "NONE"
+  api_key_required = false
+
+  request_parameters = {
+    "method.request.path.token" = true
+  }
+}
+
 locals {
   # Every route: its path, its method, the function and the live alias that serves it,
   # and the statement id of the Lambda permission that lets API Gateway invoke it.
@@ -121,6 +151,14 @@ locals {
       function_name = aws_lambda_function.read.function_name
       alias         = aws_lambda_alias.read_live
       statement_id  = "ApiGatewayGetBadge"
+    }
+    page_get = {
+      # In a permission's source ARN a path parameter is a wildcard segment.
+      path          = "p/*"
+      method        = aws_api_gateway_method.page_get
+      function_name = aws_lambda_function.read.function_name
+      alias         = aws_lambda_alias.read_live
+      statement_id  = "ApiGatewayGetPage"
     }
   }
 }
@@ -203,7 +241,7 @@ resource "aws_api_gateway_deployment" "this" {
     # (whole resources, so a changed api_key_required or alias URI counts too) and the
     # resource policy, and redeploy when any of them changes. One by one, in this order,
     # so the hash stays the one it was before paths and integrations became for_each (a
-    # test checks that none is missing).
+    # test checks that none is missing); the page's parts came later, at the end.
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.path["sync"],
       aws_api_gateway_resource.path["stats"],
@@ -218,6 +256,10 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_integration.route["health_get"],
       aws_api_gateway_integration.route["badge_get"],
       aws_api_gateway_rest_api_policy.source_cidrs,
+      aws_api_gateway_resource.page,
+      aws_api_gateway_resource.page_token,
+      aws_api_gateway_method.page_get,
+      aws_api_gateway_integration.route["page_get"],
     ]))
   }
 

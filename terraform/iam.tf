@@ -113,7 +113,7 @@ resource "aws_iam_role_policy" "sync" {
 
 resource "aws_iam_role" "read" {
   name               = "${local.prefix}-read"
-  description        = "streakcore read function: reads runner data, nothing else"
+  description        = "streakcore read function: reads runner data and the page token, nothing else"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 }
 
@@ -132,6 +132,14 @@ data "aws_iam_policy_document" "read" {
     effect    = "Allow"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.this.arn]
+  }
+
+  # The page's share token: read, never written (the runner rotates it from a laptop).
+  statement {
+    sid       = "ReadThePageToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.page_token.arn]
   }
 }
 

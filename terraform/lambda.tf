@@ -10,7 +10,8 @@ locals {
 
   # Settings each function reads (lib/streakcore/settings.py), spelled out per function
   # so what each one can see is reviewable at a glance. No secret values: the sync
-  # function gets the OAuth secret's ARN and fetches the tokens at run time. Neither
+  # function gets the OAuth secret's ARN and fetches the tokens at run time, the read
+  # function the page-token secret's ARN. Neither
   # function reads the API keys: API Gateway checks them before a function runs.
   sync_environment = {
     STREAK_DB                    = local.streak_db
@@ -31,6 +32,7 @@ locals {
     STREAK_TIMEZONE              = var.timezone
     STREAK_RULE                  = var.streak_rule
     STREAK_MIN_DISTANCE          = var.min_distance
+    STREAK_PAGE_TOKEN_SECRET_ID  = aws_secretsmanager_secret.page_token.arn
     STREAK_CACHE_DIR             = "/tmp/streakcore"
     POWERTOOLS_SERVICE_NAME      = local.powertools_service_name
     POWERTOOLS_METRICS_NAMESPACE = local.powertools_metrics_namespace

@@ -35,6 +35,7 @@ locals {
     "${local.db_object_key}.sync_state.json",
     "${local.db_object_key}.health.json",
     "${local.db_object_key}.alerts.json",
+    "${local.db_object_key}.days.json",
   ]
   data_object_arns = [for key in local.data_object_keys : "${aws_s3_bucket.data.arn}/${key}"]
 

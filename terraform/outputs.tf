@@ -82,3 +82,8 @@ output "github_deploy_role_arn" {
   description = "Role for the Lambda deploy job (AWS_DEPLOY_ROLE_ARN in the workflows)."
   value       = aws_iam_role.github_deploy.arn
 }
+
+output "page_token_secret_arn" {
+  description = "Secret for the page's share token; fill it (and print the link) with `streak page-link --rotate --secret-id <arn> --base-url <api_url>`."
+  value       = aws_secretsmanager_secret.page_token.arn
+}

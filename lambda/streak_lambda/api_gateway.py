@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from streak_lambda.api_keys import KeyRing
 from streak_lambda.proxy_event import (
@@ -35,6 +35,10 @@ class Route:
     key_required: bool
 
 
+PAGE_RESOURCE = "/p/{token}"
+"""The page's resource: one path parameter, a single segment (API Gateway's `{token}`)."""
+
+
 def routes(*, public_badge: bool) -> dict[tuple[str, str], Route]:
     """The API's resources and methods, as the Terraform stack declares them."""
     return {
@@ -42,7 +46,18 @@ def routes(*, public_badge: bool) -> dict[tuple[str, str], Route]:
         ("/stats", "GET"): Route(key_required=True),
         ("/health", "GET"): Route(key_required=False),
         ("/badge.svg", "GET"): Route(key_required=not public_badge),
+        # The token in the path is the page's credential, checked by the function.
+        (PAGE_RESOURCE, "GET"): Route(key_required=False),
     }
+
+
+def resource_of(path: str) -> tuple[str, dict[str, str]]:
+    """The resource a path belongs to and its path parameters: `/p/abc` -> (`/p/{token}`,
+    {"token": "abc"}); any other path is its own resource."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] == "p" and parts[2]:
+        return PAGE_RESOURCE, {"token": unquote(parts[2])}
+    return path, {}
 
 
 def refusal(status: int, message: str) -> ProxyResponse:
@@ -115,7 +130,8 @@ class Gateway:
     ) -> ProxyResponse:
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
-        route = self._routes.get((path, method.upper()))
+        resource, path_parameters = resource_of(path)
+        route = self._routes.get((resource, method.upper()))
         if route is None:
             return refusal(403, "Missing Authentication Token")
         header_list = list(headers)
@@ -133,7 +149,8 @@ class Gateway:
         event = rest_proxy_event(
             method=method.upper(),
             path=path,
-            resource=path,
+            resource=resource,
+            path_parameters=path_parameters,
             query=parts.query,
             headers=header_list,
             body=body,

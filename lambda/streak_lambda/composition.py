@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from streakcore.bootstrap import Services
     from streakcore.domain.evening_check import EveningCheck
 
-SNS_SUBJECT = "Run streak at risk"
-
 
 def alert_if_at_risk(services: Services, check: EveningCheck, message: str) -> bool:
     """Publish `message` when the streak is at risk, once per home date; say whether this
@@ -31,19 +29,17 @@ def alert_if_at_risk(services: Services, check: EveningCheck, message: str) -> b
         raise ConfigError("the streak is at risk but STREAK_SNS_TOPIC_ARN is not set")
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from streakcore.usecases.documents import claim_alert, release_alert
+    from streakcore.usecases.alert import alert_once_a_day
 
-    # Claimed before publishing: two checks at once cannot both send; a failed send gives
-    # the day back so that a retry sends it.
-    claim = claim_alert(services.blobs, services.location.key, check.today)
-    if claim is None:
-        return False
-    try:
-        services.aws_client("sns").publish(TopicArn=topic, Subject=SNS_SUBJECT, Message=message)
-    except (BotoCoreError, ClientError) as exc:
-        release_alert(services.blobs, claim)
-        raise StreakError(f"could not publish the at-risk alert ({type(exc).__name__})") from None
-    return True
+    def publish(subject: str, body: str) -> None:
+        try:
+            services.aws_client("sns").publish(TopicArn=topic, Subject=subject, Message=body)
+        except (BotoCoreError, ClientError) as exc:
+            raise StreakError(
+                f"could not publish the at-risk alert ({type(exc).__name__})"
+            ) from None
+
+    return alert_once_a_day(services.blobs, services.location.key, check, message, publish)
 
 
 _container: Services | None = None

@@ -1,10 +1,11 @@
 """The Lambda entry point, `streak_lambda.handler.lambda_handler`, for both functions.
 
-API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`
-and `GET /badge.svg`; EventBridge Scheduler brings `{"streak_action": "sync" | "check"}`
-(a classic EventBridge "Scheduled Event" means a sync). Each route parses, calls a use
-case on the container's services (`streakcore.bootstrap`) and returns its body; the status
-of an error, or of a sync that did not succeed, comes from `http_errors` and nowhere else.
+API Gateway (REST, proxy integration) brings `POST /sync`, `GET /stats`, `GET /health`,
+`GET /badge.svg` and `GET /p/{token}` (the page, `page_route`); EventBridge Scheduler
+brings `{"streak_action": "sync" | "check"}` (a classic EventBridge "Scheduled Event"
+means a sync). Each route parses, calls a use case on the container's services
+(`streakcore.bootstrap`) and returns its body; the status of an error, or of a sync that
+did not succeed, comes from `http_errors` and nowhere else.
 
 Importing this module builds no adapter and imports neither DuckDB, boto3 nor pydantic:
 the composition root and the routes import what a request needs when it first needs it.
@@ -25,6 +26,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from streak_lambda.cold_start_gc import end_cold_start
 from streak_lambda.composition import alert_if_at_risk, container
 from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
@@ -137,6 +139,13 @@ def get_badge() -> Response[str]:
     )
 
 
+@app.get("/p/<token>")
+def get_page(token: str) -> Response[str]:
+    from streak_lambda.page_route import page_response
+
+    return page_response(container(), token)
+
+
 # -- exceptions -> HTTP, in one place -------------------------------------------------------
 
 
@@ -173,6 +182,7 @@ app.exception_handler(Exception)(_on_unexpected)
 
 
 def _sync(*, budget_s: float, trigger: str) -> SyncReport:
+    end_cold_start()
     started = time.monotonic()
     try:
         run = container().sync(budget_s=budget_s, credentials_first=False)
@@ -247,6 +257,13 @@ def _evening_check(services: Services) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    try:
+        return _handle(event, context)
+    finally:
+        end_cold_start()
+
+
+def _handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if is_api_request(event):
         return app.resolve(event, context)
     action = scheduled_action(event)

@@ -164,7 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="The streakcore API on this machine, as API Gateway serves it.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve /sync, /stats, /health and /badge.svg")
+    serve = commands.add_parser(
+        "serve", help="serve /sync, /stats, /health, /badge.svg and the page /p/{token}"
+    )
     serve.add_argument(
         "--port",
         type=whole_number(0, 65535),
@@ -220,7 +222,8 @@ def _serve(args: argparse.Namespace) -> int:
     fake, access = _start_fake_smashrun() if fake_wanted else (None, None)
     try:
         settings = local_settings(os.environ, data_dir, access)
-        install_container(Services(settings))
+        services = Services(settings)
+        install_container(services)
         gateway = Gateway(lambda_handler, KeyRing(keys), public_badge=args.public_badge)
         try:
             running = RunningGateway(gateway, args.host, args.port).start()
@@ -237,6 +240,12 @@ def _serve(args: argparse.Namespace) -> int:
         else:
             print(f"streak-api: API keys: {', '.join(KeyRing(keys).names)}")
         print(f"streak-api: try  curl -X POST -H 'x-api-key: KEY' {running.url}/sync")
+        try:
+            page_token = services.page_tokens.current().get_secret_value()
+        except StreakError as exc:
+            print(f"streak-api: the page is off: {exc}")
+        else:
+            print(f"streak-api: your page (after the first sync): {running.url}/p/{page_token}")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -52,6 +52,7 @@ def rest_proxy_event(
     api_key_id: str | None,
     stage: str = "local",
     now: datetime | None = None,
+    path_parameters: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The event API Gateway would send for this request."""
     at = now or datetime.now(UTC)
@@ -71,7 +72,7 @@ def rest_proxy_event(
         "multiValueHeaders": multi or None,
         "queryStringParameters": query_single or None,
         "multiValueQueryStringParameters": query_multi or None,
-        "pathParameters": None,
+        "pathParameters": path_parameters or None,
         "stageVariables": None,
         "requestContext": {
             "resourceId": "local",

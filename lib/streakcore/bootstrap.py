@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
     from streakcore.domain.models import Activity
     from streakcore.domain.streaks import CurrentStreak
-    from streakcore.ports import ActivityFiles, BlobStore, Deadline, RunStore, TokenStore
+    from streakcore.ports import (
+        ActivityFiles,
+        BlobStore,
+        Deadline,
+        PageTokens,
+        RunStore,
+        TokenStore,
+    )
     from streakcore.settings import Settings
     from streakcore.smashrun import RequestBudget, SmashRunSource
     from streakcore.usecases.check import EveningReading
@@ -45,7 +52,8 @@ class Services:
     needs, built from `settings` on first use.
 
     `boto_session` and `clock` are for tests: a session whose events they observe, and the
-    instant the syncs, the evening check and `/stats` take as "now".
+    instant the syncs, the evening check and `/stats` take as "now". Without one, every
+    AWS client of these services comes from one botocore session, made on first use.
     """
 
     def __init__(
@@ -85,7 +93,7 @@ class Services:
             from streakcore.storage.blob_s3 import S3BlobStore
 
             cache = writable_cache_dir(self.settings.cache_dir)
-            client = s3_client(self.boto_session)
+            client = s3_client(self.aws_session)
             return S3BlobStore(client, location.bucket, location.prefix, cache)
         from streakcore.storage.blob_local import LocalDirectoryBlobStore
         from streakcore.storage.database_files import refuse_directory
@@ -148,16 +156,52 @@ class Services:
             from streakcore.storage.aws_clients import secrets_client
             from streakcore.storage.secrets_manager import SecretsManagerTokenStore
 
-            return SecretsManagerTokenStore(secrets_client(secret_id, self.boto_session), secret_id)
+            return SecretsManagerTokenStore(secrets_client(secret_id, self.aws_session), secret_id)
         from streakcore.storage.token_file import FileTokenStore
 
         return FileTokenStore(self.settings.token_file)
 
+    @cached_property
+    def page_tokens(self) -> PageTokens:
+        """Where the page's share token is kept: STREAK_PAGE_TOKEN, else the secret named by
+        STREAK_PAGE_TOKEN_SECRET_ID, else a 0600 file beside a local database."""
+        from streakcore.storage import page_token
+
+        settings = self.settings
+        if settings.page_token is not None:
+            return page_token.FixedPageToken(settings.page_token)
+        secret_id = settings.page_token_secret_id
+        if secret_id:
+            from streakcore.storage.aws_clients import secrets_client
+
+            return page_token.SecretsManagerPageToken(
+                secrets_client(secret_id, self.boto_session), secret_id
+            )
+        location = self.location
+        if location.directory is None:
+            raise ConfigError(
+                f"the page of {self.name} needs a token: set STREAK_PAGE_TOKEN_SECRET_ID "
+                "(or STREAK_PAGE_TOKEN)"
+            )
+        from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX
+
+        return page_token.PageTokenFile(location.directory / f"{location.key}.{PAGE_TOKEN_SUFFIX}")
+
     def aws_client(self, service: str) -> Any:
-        """A boto3 client from the one factory, on this container's session."""
+        """An AWS client from the one factory, on this container's session."""
         from streakcore.storage.aws_clients import client
 
-        return client(service, self.boto_session)
+        return client(service, self.aws_session)
+
+    @cached_property
+    def aws_session(self) -> Any:
+        """The session every AWS client here comes from: the test's, else a new botocore
+        session (credentials and configuration resolved once per container)."""
+        if self.boto_session is not None:
+            return self.boto_session
+        from streakcore.storage.aws_clients import default_session
+
+        return default_session()
 
     # -- SmashRun ------------------------------------------------------------------------------
 

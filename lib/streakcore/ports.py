@@ -415,3 +415,20 @@ class BlobStore(Protocol):
     def copy(self, source_key: str, target_key: str, *, expected: str) -> None:
         """Copy `source_key` to `target_key` if the source is still at version `expected`."""
         ...
+
+
+class PageTokens(Protocol):
+    """Where the page's share token is kept (`storage.page_token`)."""
+
+    where: str
+    """Where it is kept, for messages (a path, a secret id, a variable), never the token."""
+
+    def current(self) -> SecretStr: ...
+
+    def matches(self, presented: str) -> bool:
+        """Whether `presented` is the current token, compared in constant time."""
+        ...
+
+    def rotate(self) -> SecretStr:
+        """Replace the token: the old link stops working."""
+        ...

@@ -150,6 +150,15 @@ class Settings(BaseSettings):
         description="comma-separated sport labels `streak import` counts as runs "
         "(default: running, trail, treadmill, track and virtual runs in each format's words)",
     )
+    page_token: SecretStr | None = Field(
+        default=None, description="the page's share token (else the secret, else a file)"
+    )
+    notify_url: SecretStr | None = Field(
+        default=None, description="apprise URL for `streak check --notify` (holds a token)"
+    )
+    page_token_secret_id: str | None = Field(
+        default=None, description="Secrets Manager id of the page's share token"
+    )
 
     @field_validator("min_distance")
     @classmethod

@@ -19,6 +19,7 @@ from fixtures.aws import BUCKET, REGION, S3Traffic, isolate_aws, live_activity_i
 from helpers import daily_runs
 from streakcore.entrypoints.cli.main import main
 from streakcore.ports import Batch, StoredActivity
+from streakcore.storage import aws_clients
 from streakcore.storage.duckdb.store import DuckDBRunStore
 from streakcore.testing import Athlete, FakeSmashRun, recent_athlete
 
@@ -41,13 +42,13 @@ def clean_env(clean_streak_env: Path) -> None:
 
 @pytest.fixture
 def cli_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.session.Session]:
-    """Moto with an empty versioned bucket, and the boto3 session the CLI's clients come
-    from (it builds them from boto3's default session)."""
+    """Moto with an empty versioned bucket, and the session the CLI's clients come from (it
+    builds them from `aws_clients.default_session()`)."""
     isolate_aws(monkeypatch)
     with mock_aws():
         make_bucket()
         session = boto3.session.Session(region_name=REGION)
-        monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)
+        monkeypatch.setattr(aws_clients, "default_session", lambda: session)
         yield session
 
 

@@ -149,3 +149,44 @@ def test_serve_without_the_aws_extra_says_how_to_install_it(tmp_path: Path) -> N
     assert result.stderr.splitlines() == [AWS_EXTRA_MISSING]
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "streak-api-demo").exists()
+
+
+def _announced(tmp_path: Path, **environ: str) -> list[str]:
+    """What a fresh `streak-api serve` prints before it waits for requests."""
+    process = subprocess.Popen(
+        _command([]),
+        cwd=tmp_path,
+        env=_environment(tmp_path, PYTHONUNBUFFERED="1", **environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        while not lines or "try  curl" not in lines[-1]:
+            lines.append(process.stdout.readline())
+        lines.append(process.stdout.readline())
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    return lines
+
+
+def test_serve_prints_the_page_link_under_the_token_kept_beside_the_database(
+    tmp_path: Path,
+) -> None:
+    lines = _announced(tmp_path)
+    link = re.search(r"your page \(after the first sync\): (http://\S+/p/(\S+))$", lines[-1])
+    assert link is not None, lines
+    token_file = tmp_path / "streak-api-demo" / "runs.duckdb.page_token"
+    assert token_file.read_text().strip() == link.group(2)
+
+
+def test_serve_without_a_usable_page_token_serves_the_api_and_says_the_page_is_off(
+    tmp_path: Path,
+) -> None:
+    lines = _announced(tmp_path, STREAK_PAGE_TOKEN="tiny-token")
+    assert lines[0].startswith("streak-api: serving http://")
+    assert "the page is off: STREAK_PAGE_TOKEN must be at least 22 characters" in lines[-1]
+    assert "tiny-token" not in lines[-1]

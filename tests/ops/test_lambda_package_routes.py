@@ -1,7 +1,7 @@
 """Routes run as cold starts from a package, against moto and the fake SmashRun.
 
-The Lambda zip leaves the terminal's libraries out (ops/lambda_contents.py): every handler
-route must work without them. And the packager's route check (ops/route_check.py), which
+The Lambda zip leaves the terminal's libraries and boto3 out (ops/lambda_contents.py): every
+handler route must work without them. And the packager's route check (ops/route_check.py), which
 `nox -s package` runs on the real zip, must fail when a route does not answer or reaches
 for what the zip left out."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ops.lambda_contents import CLI_ONLY_DISTRIBUTIONS
+from ops.lambda_contents import CLI_ONLY_DISTRIBUTIONS, NOT_IMPORTED_DISTRIBUTIONS
 from ops.route_check import ALL_ACTIONS, check_routes, lambda_world, run_probe
 from streakcore.errors import StreakError
 
@@ -28,10 +28,13 @@ def top_level_modules(distribution: str) -> set[str]:
 
 
 @pytest.mark.slow
-def test_no_handler_route_or_schedule_imports_a_cli_only_distribution(tmp_path: Path) -> None:
-    # given the terminal's libraries installed here (the zip leaves them out)
-    left_out = set().union(*(top_level_modules(name) for name in CLI_ONLY_DISTRIBUTIONS))
-    assert {"rich", "pygments", "markdown_it", "mdurl"} <= left_out
+def test_no_handler_route_or_schedule_imports_a_distribution_the_zip_leaves_out(
+    tmp_path: Path,
+) -> None:
+    # given the terminal's libraries and boto3 installed here (the zip leaves them out)
+    whole = [*CLI_ONLY_DISTRIBUTIONS, *NOT_IMPORTED_DISTRIBUTIONS]
+    left_out = set().union(*(top_level_modules(name) for name in whole))
+    assert {"rich", "pygments", "markdown_it", "mdurl", "boto3", "s3transfer"} <= left_out
 
     # when every action of both functions runs as a cold start without them
     empty_tree = tmp_path / "tree"

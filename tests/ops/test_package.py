@@ -8,6 +8,7 @@ while still going through pip, the exclusions, the AWS model pruning and the zip
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import os
@@ -104,9 +105,9 @@ FAKE_BOTO_VERSION = "1.35.99"
 # The services the fake botocore has models for: the three we keep and two we do not.
 FAKE_MODEL_SERVICES = ("dynamodb", "s3", "secretsmanager", "sns", "sts")
 
-# Just enough of boto3 for the AWS probe: clients exist only for services with a model,
-# and an in-memory S3 whose PutObject honours IfNoneMatch/IfMatch unless told not to.
-FAKE_BOTO3_SESSION = """\
+# Just enough of botocore's session for the AWS probe: clients exist only for services with
+# a model, and an in-memory S3 whose PutObject honours IfNoneMatch/IfMatch unless told not to.
+FAKE_BOTOCORE_SESSION = """\
 import hashlib, os
 import botocore
 from botocore.exceptions import ClientError
@@ -116,11 +117,15 @@ HONOURS_CONDITIONS = {honours}
 OBJECTS = {{}}
 
 
+def get_session():
+    return Session()
+
+
 class Session:
     def get_available_services(self):
         return [n for n in os.listdir(MODELS) if os.path.isdir(os.path.join(MODELS, n))]
 
-    def client(self, name):
+    def create_client(self, name):
         if name not in self.get_available_services():
             raise LookupError(f"Unknown service: {{name!r}}")
         return Client()
@@ -141,10 +146,21 @@ class Client:
 """
 
 
-def fake_botocore_files(services: tuple[str, ...] = FAKE_MODEL_SERVICES) -> dict[str, bytes]:
-    """botocore's shape: a version, ClientError, root data files, per-service models."""
+def fake_model(service: str) -> bytes:
+    """A service model with the operations the package keeps of it, and one more."""
+    names = [*package.BUNDLED_AWS_OPERATIONS.get(service, ()), "ListBuckets"]
+    model = {"operations": {name: {"name": name} for name in names}, "shapes": {}}
+    return gzip.compress(json.dumps(model).encode(), mtime=0)
+
+
+def fake_botocore_files(
+    services: tuple[str, ...] = FAKE_MODEL_SERVICES, honours_conditions: bool = True
+) -> dict[str, bytes]:
+    """botocore's shape: a version, a session, ClientError, root data files, per-service
+    models."""
     files = {
         "botocore/__init__.py": f'__version__ = "{FAKE_BOTO_VERSION}"\n'.encode(),
+        "botocore/session.py": FAKE_BOTOCORE_SESSION.format(honours=honours_conditions).encode(),
         "botocore/exceptions.py": (
             b"class ClientError(Exception):\n"
             b"    def __init__(self, code):\n"
@@ -157,17 +173,18 @@ def fake_botocore_files(services: tuple[str, ...] = FAKE_MODEL_SERVICES) -> dict
         "botocore/data/sdk-default-configuration.json": b"{}",
     }
     for service in services:
-        files[f"botocore/data/{service}/2020-01-01/service-2.json.gz"] = b"model"
+        files[f"botocore/data/{service}/2020-01-01/service-2.json.gz"] = fake_model(service)
         files[f"botocore/data/{service}/2020-01-01/examples-1.json"] = b"{}"
     return files
 
 
-def fake_boto3_files(honours_conditions: bool = True) -> dict[str, bytes]:
+def fake_boto3_files() -> dict[str, bytes]:
+    """boto3's shape: the package's build leaves it out (the code uses botocore alone)."""
     return {
         "boto3/__init__.py": (
             f'__version__ = "{FAKE_BOTO_VERSION}"\nfrom boto3 import session\n'.encode()
         ),
-        "boto3/session.py": FAKE_BOTO3_SESSION.format(honours=honours_conditions).encode(),
+        "boto3/session.py": b"",
         "boto3/data/s3/2006-03-01/resources-1.json": b"{}",
         "boto3/data/dynamodb/2012-08-10/resources-1.json": b"{}",
     }
@@ -193,10 +210,8 @@ def write_tree(root: Path, files: dict[str, bytes]) -> Path:
 
 
 # The modules that get bytecode in the tiny builds: a third-party package (sourceless), our
-# handler (beside its source), boto3, and a module no wheel ships.
-TINY_COLD_MODULES = (
-    "tinydep\nboto3\nboto3.session\nstreak_lambda\nstreak_lambda.handler\ngone.module\n"
-)
+# handler (beside its source), and a module no wheel ships.
+TINY_COLD_MODULES = "tinydep\nstreak_lambda\nstreak_lambda.handler\ngone.module\n"
 
 
 def make_repo(root: Path, dependency: str = "tinydep>=1.0") -> Path:
@@ -291,8 +306,6 @@ def test_package_leaves_out_caches_tests_stubs_scripts_and_install_records(
     compiled = {name for name in names if name.endswith(".pyc")}
     assert compiled == {
         "tinydep/__init__.pyc",
-        "boto3/__init__.pyc",
-        "boto3/session.pyc",
         "streak_lambda/__pycache__/__init__.cpython-312.pyc",
         "streak_lambda/__pycache__/handler.cpython-312.pyc",
     }
@@ -302,22 +315,19 @@ def test_package_leaves_out_caches_tests_stubs_scripts_and_install_records(
     assert "tinydep-1.0.dist-info/INSTALLER" not in names
 
 
-def test_package_bundles_boto3_and_botocore_with_only_the_models_the_code_calls(
+def test_package_bundles_botocore_with_only_the_models_the_code_calls_and_no_boto3(
     two_builds: tuple[Path, Path, Path],
 ) -> None:
     # given a package built from wheels of boto3 and a botocore with five service models
     names = set(zipfile.ZipFile(two_builds[0]).namelist())
 
-    # then boto3 and botocore are in it, with what every client needs to start
+    # then botocore is in it, with what every client needs to start
     assert {
-        "boto3/__init__.pyc",
         "botocore/__init__.py",
-        f"boto3-{FAKE_BOTO_VERSION}.dist-info/METADATA",
         "botocore/data/endpoints.json",
         "botocore/data/partitions.json",
         "botocore/data/_retry.json",
         "botocore/data/sdk-default-configuration.json",
-        "boto3/data/s3/2006-03-01/resources-1.json",
     } <= names
     # and the models of the services we call, without their docs-only examples
     models = {name for name in names if name.startswith("botocore/data/") and name.count("/") > 2}
@@ -325,8 +335,8 @@ def test_package_bundles_boto3_and_botocore_with_only_the_models_the_code_calls(
         f"botocore/data/{service}/2020-01-01/service-2.json.gz"
         for service in package.BUNDLED_AWS_SERVICES
     }
-    # and no other service's resources
-    assert "boto3/data/dynamodb/2012-08-10/resources-1.json" not in names
+    # and nothing of boto3, which no Lambda code imports
+    assert not [name for name in names if name.startswith(("boto3/", "boto3-"))]
 
 
 def test_package_holds_the_dependency_our_packages_the_fake_server_and_the_openapi_spec(
@@ -458,9 +468,12 @@ def test_main_prints_sizes_and_sha256_then_exits_non_zero_over_budget(
     assert "over the budget" in captured.err
     # and what the zip holds, per distribution with why, and what it leaves out and why
     assert re.search(r"\n +[0-9.]+ +[0-9.]+  tinydep 1\.0 +a runtime dependency", captured.out)
-    assert re.search(r"\n +[0-9.]+ +[0-9.]+  botocore [0-9.]+ +needed by boto3", captured.out)
+    assert re.search(r"\n +[0-9.]+ +[0-9.]+  botocore [0-9.]+ +clients for S3", captured.out)
+    assert re.search(
+        r"\n +[0-9.]+ +[0-9]+  not imported by the Lambda: its AWS clients", captured.out
+    )
     assert re.search(r"\n +[0-9.]+ +[0-9]+  CLI-only: the terminal's tables", captured.out)
-    assert "bytecode     5 modules compiled by CPython 3.12" in captured.out
+    assert "bytecode     3 modules compiled by CPython 3.12" in captured.out
 
 
 def test_lambda_requirements_are_runtime_deps_and_the_whole_aws_extra(
@@ -611,31 +624,31 @@ def test_import_check_imports_the_handler_from_the_unzipped_tree(
     assert 0 <= seconds < 60
 
 
-# The fake boto3 never connects; the real build points the probe at a moto server.
+# The fake botocore never connects; the real build points the probe at a moto server.
 UNUSED_ENDPOINT = "http://127.0.0.1:9"
 KEPT = sorted(package.BUNDLED_AWS_SERVICES)
 
 
-def test_aws_check_reports_the_versions_and_services_of_the_boto3_in_the_zip(
+def test_aws_check_reports_the_version_and_services_of_the_botocore_in_the_zip(
     two_builds: tuple[Path, Path, Path], tmp_path: Path, runtime_python: Path
 ) -> None:
     # given the built package, unzipped
     tree = tmp_path / "tree"
     zipfile.ZipFile(two_builds[0]).extractall(tree)
 
-    # when its boto3 makes clients and conditional writes in an isolated interpreter
+    # when its botocore makes clients and conditional writes in an isolated interpreter
     check = aws_check(runtime_python, tree, KEPT, UNUSED_ENDPOINT, tmp_path / "home")
 
     # then the report names the bundled versions and exactly the kept services
-    assert (check.boto3_version, check.botocore_version) == (FAKE_BOTO_VERSION,) * 2
+    assert check.botocore_version == FAKE_BOTO_VERSION
     assert check.services == tuple(KEPT)
 
 
-def test_aws_check_fails_when_the_bundled_boto3_ignores_conditional_writes(
+def test_aws_check_fails_when_the_bundled_botocore_ignores_conditional_writes(
     tmp_path: Path,
 ) -> None:
-    # given a boto3 whose PutObject overwrites whatever the conditions say
-    files = {**fake_boto3_files(honours_conditions=False), **fake_botocore_files(tuple(KEPT))}
+    # given a botocore whose PutObject overwrites whatever the conditions say
+    files = fake_botocore_files(tuple(KEPT), honours_conditions=False)
     tree = write_tree(tmp_path / "tree", files)
 
     # when checked, then both ignored conditions are named
@@ -645,7 +658,7 @@ def test_aws_check_fails_when_the_bundled_boto3_ignores_conditional_writes(
 
 def test_aws_check_fails_when_botocore_keeps_models_nothing_calls(tmp_path: Path) -> None:
     # given an unpruned botocore
-    tree = write_tree(tmp_path / "tree", {**fake_boto3_files(), **fake_botocore_files()})
+    tree = write_tree(tmp_path / "tree", fake_botocore_files())
 
     # when checked, then the extra models are counted and named
     with pytest.raises(StreakError, match=r"2 models nothing calls \(dynamodb, sts\)"):
@@ -654,7 +667,7 @@ def test_aws_check_fails_when_botocore_keeps_models_nothing_calls(tmp_path: Path
 
 def test_aws_check_fails_when_a_client_cannot_be_made(tmp_path: Path) -> None:
     # given a botocore without a model for sns
-    files = {**fake_boto3_files(), **fake_botocore_files(("s3", "secretsmanager"))}
+    files = fake_botocore_files(("s3", "secretsmanager"))
     tree = write_tree(tmp_path / "tree", files)
 
     # when checked for the three kept services, then the probe's own error is shown

@@ -164,9 +164,14 @@ def test_read_role_can_only_read() -> None:
     # Given the read role's grants
     grants = allowed("read")
 
-    # Then it reads data objects, no secret at all, and writes nothing but its logs
+    # Then it reads data objects and the page token alone of the secrets, and writes
+    # nothing but its logs
     assert grants["s3:GetObject"] == ["${local.data_object_arns}"]
-    assert not any(action.startswith("secretsmanager:") for action in grants)
+    secrets = {action for action in grants if action.startswith("secretsmanager:")}
+    assert secrets == {"secretsmanager:GetSecretValue"}
+    assert grants["secretsmanager:GetSecretValue"] == [
+        "${aws_secretsmanager_secret.page_token.arn}"
+    ]
     writes = {
         action
         for action in grants

@@ -24,9 +24,10 @@ SYNC_ONLY_SETTINGS = {
     "STREAK_SYNC_BUDGET_S",
     "STREAK_SNS_TOPIC_ARN",
 }
+READ_ONLY_SETTINGS = {"STREAK_PAGE_TOKEN_SECRET_ID"}
 EXPECTED_SETTINGS = {
     "sync": COMMON_SETTINGS | SYNC_ONLY_SETTINGS,
-    "read": COMMON_SETTINGS,
+    "read": COMMON_SETTINGS | READ_ONLY_SETTINGS,
 }
 
 # Setting -> the expression it must be built from.
@@ -35,6 +36,7 @@ SETTING_SOURCES = {
     "STREAK_RULE": "var.streak_rule",
     "STREAK_MIN_DISTANCE": "var.min_distance",
     "STREAK_TOKEN_SECRET_ID": "aws_secretsmanager_secret.smashrun_oauth.arn",
+    "STREAK_PAGE_TOKEN_SECRET_ID": "aws_secretsmanager_secret.page_token.arn",
     "STREAK_SNS_TOPIC_ARN": "aws_sns_topic.alerts.arn",
     "STREAK_API_SYNC_BUDGET_S": "tostring(var.api_sync_budget_s)",
     "STREAK_SYNC_BUDGET_S": "tostring(var.scheduled_sync_budget_s)",

@@ -148,7 +148,7 @@ class StreakDB:
     def open(cls, path: str | Path, *, cache_dir: str | Path | None = None) -> StreakDB:
         """A local file opened in place, or an `s3://` object downloaded into `cache_dir`
         (default: STREAK_CACHE_DIR, else the user's cache directory) and read from there.
-        Nothing is written back; boto3 finds the AWS credentials and region as usual."""
+        Nothing is written back; botocore finds the AWS credentials and region as usual."""
         if not str(path).startswith("s3://"):
             return cls(DuckDBRunStore.open(path, read_only=True))
         from streakcore.bootstrap import Services

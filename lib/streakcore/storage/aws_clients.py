@@ -1,6 +1,13 @@
-"""The one place boto3 clients are made: short timeouts (a stalled connection fails in
-seconds), standard retries, and boto3's own configuration (AWS_ENDPOINT_URL, AWS_PROFILE,
-the region). The terminal, the notebook and the Lambda all build their clients here."""
+"""The one place AWS clients are made: short timeouts (a stalled connection fails in
+seconds), standard retries, and the usual AWS configuration (AWS_ENDPOINT_URL, AWS_PROFILE,
+the region), all of which botocore reads itself. The terminal, the notebook and the Lambda
+all build their clients here.
+
+Clients come straight from a botocore session, not through boto3: boto3 adds resources and
+managed transfers, which nothing here uses, and importing it costs a cold start ~40 ms more
+(it imports s3transfer, and s3transfer multiprocessing). A boto3 session passed in (tests
+observe its events) works too.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from streakcore.errors import ConfigError
 
 if TYPE_CHECKING:
     from botocore.config import Config
+    from botocore.session import Session
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
@@ -28,16 +36,24 @@ def boto_config() -> Config:
     )
 
 
-def client(service: str, session: Any = None, **kwargs: Any) -> Any:
-    """A client of `service` from `session` (default: boto3's default session)."""
-    import boto3
+def default_session() -> Session:
+    """A botocore session from the environment and the shared AWS config files."""
+    require_aws_extra("reaching AWS (an s3:// database, a secret, the alert topic)")
+    from botocore.session import get_session
 
-    source: Any = session if session is not None else boto3
-    return source.client(service, config=boto_config(), **kwargs)
+    return get_session()
+
+
+def client(service: str, session: Any = None, **kwargs: Any) -> Any:
+    """A client of `service` from `session`: a botocore session, a boto3 one, or None for
+    a new `default_session()`."""
+    source: Any = session if session is not None else default_session()
+    create = getattr(source, "create_client", None) or source.client
+    return create(service, config=boto_config(), **kwargs)
 
 
 def s3_client(session: Any = None) -> S3Client:
-    """An S3 client from the usual AWS configuration; boto3 itself honours
+    """An S3 client from the usual AWS configuration; botocore itself honours
     AWS_ENDPOINT_URL, AWS_PROFILE and the region settings."""
     require_aws_extra("an s3:// database")
     from botocore.exceptions import BotoCoreError
@@ -75,6 +91,6 @@ def region_of_arn(resource: str) -> str | None:
 
 def require_aws_extra(feature: str) -> None:
     try:
-        import boto3  # noqa: F401
+        import botocore  # noqa: F401
     except ImportError:
-        raise ConfigError(f"{feature} needs boto3: pip install 'streakcore[aws]'") from None
+        raise ConfigError(f"{feature} needs botocore: pip install 'streakcore[aws]'") from None

@@ -115,3 +115,19 @@ class SecretsManagerApiKeys:
                 "with at least one key, every key non-empty text"
             )
         return {str(name): SecretStr(value) for name, value in keys.items()}
+
+
+def read_secret_text(client: SecretsManagerClient, secret_id: str) -> str | None:
+    """A secret's current string (None when it has no value yet), errors as TokenStoreError."""
+    return _read_secret(client, secret_id)
+
+
+def put_secret_text(client: SecretsManagerClient, secret_id: str, text: str) -> None:
+    """Store `text` as the secret's new current value."""
+    try:
+        client.put_secret_value(SecretId=secret_id, SecretString=text)
+    except (ClientError, BotoCoreError) as exc:
+        raise TokenStoreError(
+            f"could not store a new value in secret {secret_id} ({_code(exc)}): check your "
+            "secretsmanager:PutSecretValue permission"
+        ) from None

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from streakcore.clock import utc_now
+from streakcore.domain.days import Day
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import RulesBody, StatsBody, render_rules, render_stats
 from streakcore.errors import (
@@ -56,6 +57,8 @@ from streakcore.usecases.documents import (
     read_document,
     record_health,
 )
+from streakcore.usecases.documents.companions import parse_document
+from streakcore.usecases.documents.days import DaysFile, days_file
 
 if TYPE_CHECKING:
     from streakcore.usecases.sync.report import SyncReport
@@ -145,6 +148,7 @@ class Database:
         self._max_attempts = max_attempts
         self._clock = clock
         self._sleep = sleep
+        self._recent_days: tuple[str, tuple[Day, ...]] | None = None
         self.last_published: Published | None = None
         """What this object's last sync uploaded."""
 
@@ -156,6 +160,24 @@ class Database:
 
     def stats_file(self) -> StatsFile | None:
         return read_document(self.blobs, self.companion(Companion.STATS), StatsFile)
+
+    def recent_days(self) -> tuple[Day, ...] | None:
+        """The page's per-day totals of the last year or so (`documents.days`); None when
+        the document is missing or unreadable. Kept while the document's version stays the
+        same: a page view between two syncs converts nothing."""
+        key = self.companion(Companion.DAYS)
+        blob = self.blobs.read(key)
+        if blob is None:
+            return None
+        kept = self._recent_days
+        if kept is not None and kept[0] == blob.etag:
+            return kept[1]
+        document = parse_document(blob.data, key, DaysFile)
+        if document is None:
+            return None
+        days = tuple(document.as_days())
+        self._recent_days = (blob.etag, days)
+        return days
 
     def health(self) -> HealthFile | None:
         return read_document(self.blobs, self.companion(Companion.HEALTH), HealthFile)
@@ -292,7 +314,8 @@ class Database:
         return self._with_retries(once, what)
 
     def _replace_once(self, step: Callable[[RunStore], T], rule: StreakRule) -> tuple[T, StatsFile]:
-        """Run `step` on a private copy, replace the database with it, publish the stats."""
+        """Run `step` on a private copy, replace the database with it, publish the stats and
+        days documents (the page reads the days)."""
         from streakcore.usecases.stats import last_sync_of, snapshot_from_store
 
         fetched = self.blobs.fetch(self.key)
@@ -307,6 +330,7 @@ class Database:
                 )
                 store.set_state(GENERATION_KEY, generation)
                 snapshot = snapshot_from_store(store, rule)
+                days = store.days()
                 last_sync = last_sync_of(store)
                 store.checkpoint()
             self._verify(work)
@@ -318,6 +342,11 @@ class Database:
             generation=generation, db_etag=etag, snapshot=snapshot, last_sync=last_sync
         )
         publish(self.blobs, self.companion(Companion.STATS), stats)
+        publish(
+            self.blobs,
+            self.companion(Companion.DAYS),
+            days_file(days, rule=rule, generation=generation, db_etag=etag),
+        )
         self.last_published = Published(generation=generation, db_etag=etag)
         return report, stats
 

@@ -7,6 +7,8 @@ Each is named after the database's key (`companion_key`): for `runs.duckdb`,
 - `runs.duckdb.sync_state.json`: what the last successful sync did (its report, the
   database version).
 - `runs.duckdb.health.json`: whether the last sync attempt worked, for `GET /health`.
+- `runs.duckdb.days.json`: per-day totals of the last year or so, for the page's heatmap
+  and what today still needs (`days`).
 - `runs.duckdb.alerts.json`: the last home date the evening check sent its alert, so it
   sends one a day.
 - `runs.duckdb.backup`: the database version the last sync replaced.

@@ -27,6 +27,12 @@ class Companion(StrEnum):
     SYNC_STATE = "sync_state.json"
     HEALTH = "health.json"
     ALERTS = "alerts.json"
+    DAYS = "days.json"
+
+
+PAGE_TOKEN_SUFFIX = "page_token"  # noqa: S105 - a file name, not a token
+"""`runs.duckdb.page_token`: the page's share token beside a local database (0600; never
+in a blob store, so not a `Companion`)."""
 
 
 def companion_key(db_key: str, companion: Companion) -> str:
@@ -92,8 +98,13 @@ def read_document(blobs: BlobStore, key: str, model: type[Doc]) -> Doc | None:
     blob = blobs.read(key)
     if blob is None:
         return None
+    return parse_document(blob.data, key, model)
+
+
+def parse_document(data: bytes, key: str, model: type[Doc]) -> Doc | None:
+    """`data` read from `key` as `model`, or None (logged) when it cannot be."""
     try:
-        return model.model_validate_json(blob.data)
+        return model.model_validate_json(data)
     except ValidationError:
         logger.warning("ignoring unreadable %s; the next sync rewrites it", key)
         return None

@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "heatmap",
     "badge",
     "ledger",
+    "page",
 )
 
 

@@ -4,14 +4,16 @@ It syncs first (runs from this morning may not be in the database yet), then say
 today already counts. Exit code 1 means "at risk: run before midnight" (2: bad setup,
 3: the check itself failed), so a crontab line like
 `0 20 * * * streak check; [ $? -eq 1 ] && notify-send "run before midnight"` alerts only
-when it matters.
+when it matters; `--notify URL` pushes the alert itself through apprise, once a day.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+from pydantic import SecretStr
 
 from streakcore.domain.streaks import StreakStatus
 from streakcore.entrypoints.cli.commands.common import (
@@ -27,7 +29,12 @@ from streakcore.entrypoints.cli.commands.common import (
     parse_as_of,
     services_for,
 )
-from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew
+from streakcore.errors import ConfigError, StoreCorrupt, StoreTooNew, StreakError
+
+if TYPE_CHECKING:
+    from streakcore.bootstrap import Services
+    from streakcore.usecases.alert import Send
+    from streakcore.usecases.check import EveningReading
 
 EXIT_SAFE = 0
 """Today counts, or there is no streak to lose."""
@@ -51,6 +58,13 @@ def register(subparsers: Subparsers) -> None:
     check.add_argument(
         "--no-sync", action="store_true", help="check the runs already stored, without syncing"
     )
+    check.add_argument(
+        "--notify",
+        metavar="URL",
+        help="when at risk, push the message to this apprise URL (ntfy://topic, pover://..., "
+        "tgram://..., mailto://...), at most once a day; needs the notify extra "
+        "(default: $STREAK_NOTIFY_URL, which keeps a token out of the process list)",
+    )
     add_db_arg(check)
     add_json_arg(check, instead_of="the message")
     add_as_of_arg(check)
@@ -65,6 +79,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     settings = load_settings(args)
     now = parse_as_of(args.as_of, settings.timezone)
+    send = _sender(args.notify, settings.notify_url)
+    sync_failed = False
     if not args.no_sync:
         try:
             print(run_incremental(settings), file=sys.stderr)
@@ -78,12 +94,46 @@ def run_check(args: argparse.Namespace) -> int:
                 f"streak: warning: sync failed ({exc}); checking the runs already stored",
                 file=sys.stderr,
             )
-    result = services_for(settings).evening_check(now).check
+            sync_failed = True
+    services = services_for(settings)
+    reading = services.evening_check(now)
+    result = reading.check
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
         print_message(result.message, result.status, sys.stdout)
+    if send is not None and not _pushed(services, reading, send, sync_failed=sync_failed):
+        return EXIT_CHECK_FAILED
     return EXIT_AT_RISK if result.at_risk else EXIT_SAFE
+
+
+def _sender(flag: str | None, setting: SecretStr | None) -> Send | None:
+    """The push for `--notify` or STREAK_NOTIFY_URL, checked before anything else runs."""
+    from streakcore.entrypoints.cli.commands.push import apprise_sender
+
+    if flag:
+        return apprise_sender(flag, name="--notify")
+    if setting is not None:
+        return apprise_sender(setting.get_secret_value(), name="STREAK_NOTIFY_URL")
+    return None
+
+
+def _pushed(services: Services, reading: EveningReading, send: Send, *, sync_failed: bool) -> bool:
+    """Push the at-risk alert (once a day); False, with one line saying so, when it failed."""
+    from streakcore.usecases.alert import alert_message, alert_once_a_day
+
+    check = reading.check
+    message = alert_message(check, sync_failed=sync_failed, runs_as_of=reading.runs_as_of)
+    try:
+        sent = alert_once_a_day(services.blobs, services.location.key, check, message, send)
+    except StreakError as exc:
+        print(f"streak: error: {exc}", file=sys.stderr)
+        return False
+    if sent:
+        print("streak: at-risk alert sent", file=sys.stderr)
+    elif check.at_risk:
+        print("streak: at-risk alert already sent today", file=sys.stderr)
+    return True
 
 
 STATUS_STYLES = {

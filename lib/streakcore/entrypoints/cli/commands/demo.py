@@ -124,8 +124,9 @@ def run_demo(args: argparse.Namespace) -> int:
         f"Requests: {served:,} served by the fake (the floor for {uploaded:,} runs "
         f"is {floor:,}: search pages + one splits call per run + the id sweep)."
     )
-    _draw(db, now=now, tz=athlete.home_tz, units=settings.units)
+    pictures = _draw(db, now=now, tz=athlete.home_tz, units=settings.units)
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
+    console.print(f"Your streak page: {pictures[-1]} (open it in a browser)", soft_wrap=True)
     return 0 if report.error is None else 1
 
 
@@ -232,13 +233,14 @@ class DemoProgress:
 
 
 def _draw(db: Path, *, now: datetime, tz: str, units: str) -> list[Path]:
-    """The year heatmap and the streak badge, through the same commands a runner uses; the
-    heatmap in the units the stats were printed in (the athlete's zone is not the runner's)."""
+    """The year heatmap, the streak badge and the page, through the same commands a runner
+    uses; the heatmap and the page in the units the stats were printed in (the athlete's zone
+    is not the runner's). The page comes last."""
     from streakcore.entrypoints.cli.main import main
 
-    pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg")]
+    pictures = [db.with_name("heatmap.svg"), db.with_name("badge.svg"), db.with_name("streak.html")]
     common = ["--db", str(db), "--as-of", now.isoformat(), "--tz", tz]
-    commands = (["heatmap", "--units", units], ["badge"])
+    commands = (["heatmap", "--units", units], ["badge"], ["page", "--units", units])
     for command, picture in zip(commands, pictures, strict=True):
         if main([*command, *common, "-o", str(picture)]) != 0:
             raise ConfigError(f"could not draw {picture}")

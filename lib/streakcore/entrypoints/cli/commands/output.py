@@ -90,9 +90,9 @@ def refuse_database_files(path: Path, db: str, *, given: str) -> None:
 
 def _suffixes_beside() -> tuple[str, ...]:
     """What DuckDB and a sync keep next to `<db>`, as the suffixes of `<db>.<suffix>`."""
-    from streakcore.usecases.documents import Companion
+    from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX, Companion
 
-    return (WAL_SUFFIX, *(c.value for c in Companion))
+    return (WAL_SUFFIX, *(c.value for c in Companion), PAGE_TOKEN_SUFFIX)
 
 
 def _beside(database: Path) -> list[Path]:
@@ -118,7 +118,10 @@ def _what(protected: Path, database: Path) -> str:
 
 
 def _name_of(suffix: str) -> str:
-    return {WAL_SUFFIX: "write-ahead log", "backup": "backup"}.get(suffix, f"{suffix} document")
+    from streakcore.usecases.documents.companions import PAGE_TOKEN_SUFFIX
+
+    names = {WAL_SUFFIX: "write-ahead log", "backup": "backup", PAGE_TOKEN_SUFFIX: "page token"}
+    return names.get(suffix, f"{suffix} document")
 
 
 def _same_file(a: Path, b: Path) -> bool:
