@@ -379,6 +379,8 @@ def test_import_and_add_into_s3_replace_the_object_once_each_and_publish_the_sta
     assert len(versions_of(DB_KEY)) == 2
     stats = json.loads(s3_object_bytes(f"{DB_KEY}.stats.json"))
     assert stats["snapshot"]["sources"] == {"gpx": 1, "manual": 1}
+    days = json.loads(s3_object_bytes(f"{DB_KEY}.days.json"))
+    assert days["generation"] == stats["generation"]
     with streakcore.open(S3_DB) as db:
         dates = db.runs().project("CAST(local_date AS VARCHAR), source").fetchall()
     assert sorted(dates) == [("2026-11-21", "gpx"), ("2026-11-22", "manual")]
