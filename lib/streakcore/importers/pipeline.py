@@ -11,6 +11,7 @@ import hashlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -103,37 +104,74 @@ def import_runs(
     def wanted(row: StravaActivity) -> bool:
         return options.sports.counts(row.sport)
 
-    pending: deque[Future[list[Outcome]] | list[Outcome]] = deque()
-    pool: ProcessPoolExecutor | None = None
-    files = 0
-    try:
+    pending: deque[_Parsing | list[Outcome]] = deque()
+    with _Workers(workers, options) as pool:
+        files = 0
         for found in discover(paths, options.limits, wanted):
             if isinstance(found, FoundFile):
                 files += 1
-                if workers > 1 and files > parallel_after:
-                    if pool is None:
-                        # spawn, not fork: the caller may hold DuckDB's threads and locks.
-                        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-                    pending.append(pool.submit(parse_file, found, options))
+                if files > parallel_after:
+                    pending.append(pool.parse(found))
                 else:
                     pending.append(parse_file(found, options))
             else:
                 pending.append([_judge(found, options)])
             while pending and (len(pending) > workers * WINDOW_PER_WORKER or _is_done(pending[0])):
-                yield from _outcomes(pending.popleft())
+                yield from pool.outcomes(pending.popleft())
         while pending:
-            yield from _outcomes(pending.popleft())
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+            yield from pool.outcomes(pending.popleft())
 
 
-def _is_done(item: Future[list[Outcome]] | list[Outcome]) -> bool:
-    return isinstance(item, list) or item.done()
+@dataclass(frozen=True)
+class _Parsing:
+    """A file handed to a worker, kept to parse here if the worker cannot."""
+
+    future: Future[list[Outcome]]
+    found: FoundFile
 
 
-def _outcomes(item: Future[list[Outcome]] | list[Outcome]) -> list[Outcome]:
-    return item if isinstance(item, list) else item.result()
+class _Workers:
+    """The parsing processes, started on first use. If they cannot run (a script without
+    `if __name__ == "__main__":` cannot spawn them; a worker killed by the system), the
+    files are parsed in this process instead: slower, never wrong."""
+
+    def __init__(self, workers: int, options: ImportOptions) -> None:
+        self.workers = workers
+        self.options = options
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = workers < 2
+
+    def parse(self, found: FoundFile) -> _Parsing | list[Outcome]:
+        if self.broken:
+            return parse_file(found, self.options)
+        if self.pool is None:
+            # spawn, not fork: the caller may hold DuckDB's threads and locks.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        try:
+            return _Parsing(self.pool.submit(parse_file, found, self.options), found)
+        except BrokenProcessPool:
+            self.broken = True
+            return parse_file(found, self.options)
+
+    def outcomes(self, item: _Parsing | list[Outcome]) -> list[Outcome]:
+        if isinstance(item, list):
+            return item
+        try:
+            return item.future.result()
+        except BrokenProcessPool:
+            self.broken = True
+            return parse_file(item.found, self.options)
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _is_done(item: _Parsing | list[Outcome]) -> bool:
+    return isinstance(item, list) or item.future.done()
 
 
 def _judge(found: Found, options: ImportOptions) -> Outcome:
