@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fixtures.activity_files import (
     CENTRAL_PARK,
     TOKYO_STATION,
@@ -108,3 +110,32 @@ def test_files_parsed_in_worker_processes_give_the_same_outcomes_in_the_same_ord
     # then the outcomes are the same, in the same order
     assert parallel == alone
     assert [type(o).__name__ for o in alone].count("Rejected") == 1
+
+
+class _BrokenPool:
+    """A process pool whose processes could not start."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def submit(self, *args: object, **kwargs: object) -> object:
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def test_an_import_whose_workers_cannot_start_parses_its_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given six runs, and worker processes that cannot start
+    for day in range(6):
+        points = steady_points(seconds=600, metres_per_s=3.0, start=CENTRAL_PARK)
+        (tmp_path / f"{day}.gpx").write_bytes(gpx_bytes(START + timedelta(days=day), points))
+    monkeypatch.setattr("streakcore.importers.pipeline.ProcessPoolExecutor", _BrokenPool)
+    # when imported with two workers after the first file
+    outcomes = list(import_runs([tmp_path], ImportOptions(home=HOME), workers=2, parallel_after=1))
+    # then every file was still read
+    assert [type(o).__name__ for o in outcomes] == ["Imported"] * 6
