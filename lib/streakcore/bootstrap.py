@@ -343,7 +343,9 @@ class Services:
 
         sports = SportFilter()
         if self.settings.import_sports:
-            labels = frozenset(p.strip() for p in self.settings.import_sports.split(",") if p)
+            labels = frozenset(
+                p.strip() for p in self.settings.import_sports.split(",") if p.strip()
+            )
             sports = SportFilter(running=labels)
         options = ImportOptions(home=self.settings.zone, tz_override=tz_override, sports=sports)
         return ActivityFileReader(options, workers=IMPORT_WORKERS)
