@@ -245,3 +245,17 @@ def test_a_big_import_shows_a_progress_bar_on_a_terminal_and_none_into_a_pipe(
     piped = capsys.readouterr().out
     assert piped.startswith("imported 60 runs")
     assert "Reading activities" not in piped
+
+
+def test_import_sports_is_a_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a walk's GPX, and a runner who counts walks
+    walk = tmp_path / "walk.gpx"
+    points = steady_points(seconds=1800, metres_per_s=1.4, start=CENTRAL_PARK)
+    walk.write_bytes(gpx_bytes(START, points, sport="walking"))
+    db = tmp_path / "runs.duckdb"
+    skipped = json.loads(streak(["import", str(walk), "--db", str(db), "--json"]).out)
+    monkeypatch.setenv("STREAK_IMPORT_SPORTS", "running, walking,")
+    counted_now = json.loads(streak(["import", str(walk), "--db", str(db), "--json"]).out)
+
+    assert (skipped["imported"], skipped["skipped_by_sport"]) == (0, {"walking": 1})
+    assert (counted_now["imported"], counted_now["skipped"]) == (1, 0)
