@@ -35,6 +35,7 @@ SECTIONS: tuple[str, ...] = (
     "package",
     "memory",
     "page",
+    "import_export",
 )
 RESULTS = Path(__file__).with_name("results.json")
 

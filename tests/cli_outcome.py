@@ -31,6 +31,13 @@ class Outcome:
         )
 
 
+class Terminal(io.StringIO):
+    """Where a command writes when a person runs it: a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def streak(argv: Sequence[str]) -> Outcome:
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

@@ -9,9 +9,9 @@ SmashRun client, no Secrets Manager).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,15 +20,31 @@ from streakcore.clock import utc_now
 from streakcore.errors import ConfigError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from pydantic import SecretStr
 
+    from streakcore.domain.models import Activity
     from streakcore.domain.streaks import CurrentStreak
-    from streakcore.ports import BlobStore, Deadline, PageTokens, RunStore, TokenStore
+    from streakcore.ports import (
+        ActivityFiles,
+        BlobStore,
+        Deadline,
+        PageTokens,
+        RunStore,
+        TokenStore,
+    )
     from streakcore.settings import Settings
     from streakcore.smashrun import RequestBudget, SmashRunSource
     from streakcore.usecases.check import EveningReading
     from streakcore.usecases.database import Database, DbLocation
+    from streakcore.usecases.import_runs import ImportProgress, ImportReport
     from streakcore.usecases.sync import SyncOptions, SyncProgress, SyncReport
+
+
+IMPORT_WORKERS = 2
+"""Processes that parse a big import's files: the two cores a small machine (or a Lambda of
+a few GB) has; parsing is pure-Python CPU work."""
 
 
 class Services:
@@ -295,6 +311,71 @@ class Services:
             raise ConfigError("--budget must be a positive number of seconds")
         chosen = options or SyncOptions(concurrency=self.settings.sync_concurrency)
         return Deadline(seconds), RequestBudget(self.settings.requests_per_hour), chosen
+
+    def import_files(
+        self,
+        paths: Sequence[Path],
+        *,
+        tz_override: ZoneInfo | None = None,
+        progress: ImportProgress | None = None,
+    ) -> ImportReport:
+        """Import activity files and exports into the database in one atomic write (the
+        sync's path: a private copy replaced only if nobody replaced it meanwhile)."""
+        from streakcore.usecases.import_runs import NothingToStore, import_activities
+
+        files = self.activity_files(tz_override)
+
+        def step(store: RunStore) -> ImportReport:
+            return import_activities(store, files.read(paths), progress=progress)
+
+        try:
+            return self.database.change(
+                step, snapshot_rule=self.settings.streak_rule, what="import"
+            )
+        except NothingToStore as nothing:
+            return nothing.report
+
+    def activity_files(self, tz_override: ZoneInfo | None = None) -> ActivityFiles:
+        """The activity-file reader: the home zone and `--tz` for files without a place,
+        the sports `STREAK_IMPORT_SPORTS` counts (else the default)."""
+        from streakcore.importers import ImportOptions, SportFilter
+        from streakcore.importers.stored_runs import ActivityFileReader
+
+        sports = SportFilter()
+        if self.settings.import_sports:
+            labels = frozenset(
+                p.strip() for p in self.settings.import_sports.split(",") if p.strip()
+            )
+            sports = SportFilter(running=labels)
+        options = ImportOptions(home=self.settings.zone, tz_override=tz_override, sports=sports)
+        return ActivityFileReader(options, workers=IMPORT_WORKERS)
+
+    def add_manual_run(
+        self, *, local_date: date, distance_m: float, duration_s: float | None, note: str | None
+    ) -> Activity:
+        """Log a run with no file (`streak add`), in one atomic write."""
+        from streakcore.usecases.manual_runs import add_manual_run
+
+        def step(store: RunStore) -> Activity:
+            return add_manual_run(
+                store,
+                local_date=local_date,
+                distance_m=distance_m,
+                duration_s=duration_s,
+                note=note,
+                home=self.settings.zone,
+            )
+
+        return self.database.change(step, snapshot_rule=self.settings.streak_rule, what="add")
+
+    def remove_run(self, activity_id: str) -> Activity:
+        """Take out a manual or imported run (`streak remove`), in one atomic write."""
+        from streakcore.usecases.manual_runs import remove_run
+
+        def step(store: RunStore) -> Activity:
+            return remove_run(store, activity_id)
+
+        return self.database.change(step, snapshot_rule=self.settings.streak_rule, what="remove")
 
     def evening_check(self, now: datetime) -> EveningReading:
         """Whether today counts yet at `now`, from the runs stored."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -231,6 +231,11 @@ STORE_TABLES = frozenset({"activities", "splits", "quarantine", "runs"})
 class RunStore(Protocol):
     """An open database's tables: runs with their splits, the sync's state, the quarantine.
 
+    A run that reached us more than once (a file and SmashRun, a GPX and a FIT) is stored
+    once per source, and every write groups them again (`streakcore.domain.dedupe`): the
+    richest record counts, the others are kept as its copies. Every read that adds runs up
+    (`run_facts`, `days`, records, mile times, `count("runs")`) sees the counted ones only.
+
     Every method raises only streakcore errors (`StoreCorrupt` for a damaged file,
     `StoreError` otherwise). Writes go through `apply`, one batch one transaction.
     """
@@ -262,15 +267,24 @@ class RunStore(Protocol):
     def get_state(self, key: str, default: Any = None) -> Any: ...
 
     def fingerprints(self) -> dict[str, str]:
-        """Fingerprints of the live runs: what the sync compares to skip unchanged ones."""
+        """Fingerprints of the live SmashRun runs (copies of imported runs too): what the
+        sync compares to skip unchanged ones."""
         ...
 
-    def live_ids(self) -> set[str]: ...
+    def live_ids(self) -> set[str]:
+        """The ids of the live SmashRun runs (copies of imported runs too): what the sync's
+        sweep compares with SmashRun's list."""
+        ...
 
     def activities(
         self, *, include_deleted: bool = False, ids: Iterable[str] | None = None
     ) -> list[Activity]:
-        """Stored runs (all, or those in `ids`) as domain Activities, in start order."""
+        """Stored runs (all, or those in `ids`) as domain Activities, in start order,
+        copies of another run included (their day counts once, through the run kept)."""
+        ...
+
+    def source_counts(self, *, until: datetime | None = None) -> dict[str, int]:
+        """Counted runs (started by `until`) per source: `{"smashrun": 3700, "fit": 12}`."""
         ...
 
     def stored_payloads(self, activity_ids: Iterable[str]) -> dict[str, str]:
@@ -323,6 +337,44 @@ class StoreOpener(Protocol):
         """Where the engine keeps the write-ahead log of the file `path`: a copy of the file
         is whole only without one beside it."""
         ...
+
+
+# -- activity files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RunRead:
+    """A run read from an activity file or an export, ready for the store."""
+
+    row: StoredActivity
+    origin: str
+    """The file (and zip member) it came from, for messages."""
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySkipped:
+    """An activity of a sport that does not count (a ride), or a file with no activity."""
+
+    origin: str
+    sport: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileRejected:
+    """A file that cannot be read (corrupt, truncated, unsafe): it changes nothing."""
+
+    origin: str
+    reason: str
+
+
+FileOutcome = RunRead | ActivitySkipped | FileRejected
+
+
+class ActivityFiles(Protocol):
+    """What an import needs from activity files (GPX, TCX, FIT, exports): each activity
+    under some paths, one at a time, so memory does not grow with an export's size."""
+
+    def read(self, paths: Sequence[Path]) -> Iterator[FileOutcome]: ...
 
 
 # -- the blob store ---------------------------------------------------------------------------

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
         default_factory=default_cache_dir, description="downloaded s3:// databases, by ETag"
     )
     sns_topic_arn: str | None = None
+    import_sports: str | None = Field(
+        default=None,
+        description="comma-separated sport labels `streak import` counts as runs "
+        "(default: running, trail, treadmill, track and virtual runs in each format's words)",
+    )
     page_token: SecretStr | None = Field(
         default=None, description="the page's share token (else the secret, else a file)"
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from cli_outcome import Terminal
 from helpers import daily_runs, run
 from streakcore.domain.days import group_days, qualifying_days
 from streakcore.domain.models import Activity
@@ -315,13 +316,6 @@ def test_the_first_streak_day_of_the_ledger_is_the_first_day_of_the_streak(
     ]
 
 
-class _Terminal(io.StringIO):
-    """What `streak check` writes to when a person runs it: a terminal."""
-
-    def isatty(self) -> bool:
-        return True
-
-
 def test_check_wraps_between_words_to_the_terminal_and_colours_the_verdict(
     db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -331,7 +325,7 @@ def test_check_wraps_between_words_to_the_terminal_and_colours_the_verdict(
     # and a person at an 80-column terminal that shows colour
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.delenv("NO_COLOR", raising=False)
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     # when the evening check finds the streak at risk
     code = streak("check", "--no-sync", "--db", db, "--as-of", EVENING, *ZONE)
@@ -352,7 +346,7 @@ def test_check_honours_no_color_and_prints_one_plain_line_into_a_pipe(
     # given NO_COLOR on a terminal
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     streak("check", "--no-sync", "--db", db, "--as-of", EVENING, *ZONE)
     # then no colour is sent
@@ -370,7 +364,7 @@ def test_heatmap_without_o_writes_a_file_instead_of_svg_on_the_terminal(
 ) -> None:
     # given a person at a terminal in some directory
     monkeypatch.chdir(tmp_path)
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     # when they ask for the heatmap without -o
     code = streak("heatmap", "--db", db, "--as-of", EVENING, *ZONE)
@@ -395,7 +389,7 @@ def test_demo_shows_the_progress_of_each_sync_phase_on_a_terminal(
 ) -> None:
     # given a person running the demo at a terminal
     monkeypatch.setenv("COLUMNS", "100")
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     # when the demo syncs its half-year athlete
     code = streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5")
@@ -424,7 +418,7 @@ def test_badge_without_o_on_a_terminal_writes_badge_svg(
     db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    terminal = _Terminal()
+    terminal = Terminal()
     monkeypatch.setattr("sys.stdout", terminal)
     assert streak("badge", "--db", db, "--as-of", EVENING, *ZONE) == 0
     assert "<svg" not in terminal.getvalue()
@@ -448,3 +442,19 @@ def test_the_demos_stats_and_heatmap_speak_the_runners_unit_not_the_athletes(
     assert not re.search(r"\d mi\b", out)
     assert " km" in heatmap
     assert not re.search(r"\d mi\b", heatmap)
+
+
+def test_the_demo_imports_generated_files_and_counts_each_run_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_streak_env: Path
+) -> None:
+    # when the demo runs
+    assert streak("demo", "--dir", str(tmp_path / "demo"), "--years", "0.5") == 0
+    out = capsys.readouterr().out
+    # then it imported its watch's files: copies of synced runs merge, the ride is skipped
+    assert re.search(r"new runs 1, already synced from SmashRun 2 \(counted once\), skipped 1", out)
+    db = tmp_path / "demo" / "runs.duckdb"
+    with DuckDBRunStore.open(db, read_only=True) as store:
+        sources = store.source_counts()
+        assert sources["gpx"] == 3
+        assert sum(sources.values()) == store.count("runs")
+        assert len(store.live_ids()) == sources["smashrun"] + 2

@@ -359,3 +359,28 @@ def test_the_notebook_opens_an_s3_database_read_only_from_the_cache(
     assert any((tmp_path / "nb-cache").rglob("*.blob"))
     assert sum(counted.count(op) for op in WRITES) == 0
     assert every_version() == before
+
+
+def test_import_and_add_into_s3_replace_the_object_once_each_and_publish_the_stats(
+    cli_session: boto3.session.Session, tmp_path: Path
+) -> None:
+    # given a GPX run in Tokyo (07:00 local, 22:00 UTC the day before)
+    from fixtures.activity_files import TOKYO_STATION, gpx_bytes, steady_points
+
+    gpx = tmp_path / "tokyo.gpx"
+    start = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)
+    gpx.write_bytes(
+        gpx_bytes(start, steady_points(seconds=1500, metres_per_s=3.0, start=TOKYO_STATION))
+    )
+    # when it is imported into the s3:// database, and a manual run added
+    assert main(["import", str(gpx), "--db", S3_DB]) == 0
+    assert main(["add", "--date", "2026-11-22", "--distance", "3km", "--db", S3_DB]) == 0
+    # then the object was replaced once per command, and the stats document counts both
+    assert len(versions_of(DB_KEY)) == 2
+    stats = json.loads(s3_object_bytes(f"{DB_KEY}.stats.json"))
+    assert stats["snapshot"]["sources"] == {"gpx": 1, "manual": 1}
+    days = json.loads(s3_object_bytes(f"{DB_KEY}.days.json"))
+    assert days["generation"] == stats["generation"]
+    with streakcore.open(S3_DB) as db:
+        dates = db.runs().project("CAST(local_date AS VARCHAR), source").fetchall()
+    assert sorted(dates) == [("2026-11-21", "gpx"), ("2026-11-22", "manual")]

@@ -17,7 +17,7 @@ from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import compute_stats
 from streakcore.errors import StoreCorrupt, StoreError, StoreNotFound, StoreTooNew
 from streakcore.ports import Batch, RejectedPayload, StoredActivity
-from streakcore.storage.duckdb.migrations import LATEST_VERSION
+from streakcore.storage.duckdb.migrations import LATEST_VERSION, MIGRATIONS
 from streakcore.storage.duckdb.store import DuckDBRunStore
 
 HOME = ZoneInfo("America/New_York")
@@ -43,8 +43,11 @@ def test_a_new_file_gets_every_migration_and_reopening_changes_nothing(tmp_path:
     path = tmp_path / "runs.duckdb"
     DuckDBRunStore.open(path).close()
     with DuckDBRunStore.open(path) as store:
-        versions = store.connection.execute("SELECT version FROM schema_version").fetchall()
-    assert versions == [(LATEST_VERSION,)]
+        versions = store.connection.execute(
+            "SELECT version FROM schema_version ORDER BY version"
+        ).fetchall()
+    assert versions == [(version,) for version, _ in MIGRATIONS]
+    assert versions[-1] == (LATEST_VERSION,)
 
 
 def test_opening_a_missing_file_read_only_says_how_to_create_one(tmp_path: Path) -> None:

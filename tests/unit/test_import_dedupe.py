@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streakcore.importers.dedupe import (
+from streakcore.domain.dedupe import (
     DISTANCE_TOLERANCE,
     START_TOLERANCE_S,
     RunRecord,
@@ -163,16 +163,20 @@ SOURCES = st.sampled_from(["fit", "tcx", "gpx", "strava-export", "smashrun", "ma
 @st.composite
 def duplicated_runs(draw: st.DrawFn) -> tuple[int, list[RunRecord]]:
     """A few real runs hours apart, each reaching us 1-4 times as near-duplicates (copies
-    within half the tolerances of the real run, so within the tolerances of each other)."""
+    within half the tolerances of the real run, so within the tolerances of each other),
+    at most once from SmashRun (which holds a run once)."""
     n_runs = draw(st.integers(1, 4))
     records: list[RunRecord] = []
     for run in range(n_runs):
         base_s = run * 6 * 3600.0 + draw(st.floats(0, 3600))
         base_m = draw(st.floats(1000.0, 42_195.0))
-        for copy in range(draw(st.integers(1, 4))):
+        sources = draw(
+            st.lists(SOURCES, min_size=1, max_size=4).filter(lambda s: s.count("smashrun") < 2)
+        )
+        for copy, source in enumerate(sources):
             records.append(
                 RunRecord(
-                    source=draw(SOURCES),
+                    source=source,
                     source_id=f"{run}-{copy}",
                     start_utc=T0 + timedelta(seconds=base_s + draw(st.floats(-89, 89))),
                     distance_m=base_m * (1 + draw(st.floats(-0.045, 0.045))),
@@ -234,6 +238,14 @@ def test_the_kept_set_does_not_depend_on_order_even_when_matches_chain(
 ) -> None:
     permuted = [records[i] for i in order if i < len(records)]
     assert arrive_one_by_one(permuted) == arrive_one_by_one(records) == set(kept(records))
+
+
+def test_two_smashrun_runs_are_never_one_run_whatever_their_closeness() -> None:
+    # SmashRun merges its own uploads; the sync mirrors its ids one to one.
+    a = record("smashrun", "1", from_file=False)
+    b = record("smashrun", "2", at_s=1.0, from_file=False)
+    assert not same_run(a, b)
+    assert len(kept([a, b])) == 2
 
 
 def test_groups_of_many_records_come_out_in_start_order() -> None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from fixtures.activity_files import (
     CENTRAL_PARK,
     TOKYO_STATION,
@@ -19,8 +21,8 @@ from fixtures.activity_files import (
     strava_csv,
     zip_bytes,
 )
+from streakcore.domain.dedupe import RunRecord, kept
 from streakcore.importers import Imported, ImportOptions, Rejected, Skipped, import_runs
-from streakcore.importers.dedupe import RunRecord, kept
 
 HOME = ZoneInfo("America/New_York")
 START = datetime(2017, 10, 8, 14, 54, 11, tzinfo=UTC)
@@ -89,3 +91,51 @@ def test_a_folder_and_an_export_import_as_runs_skips_and_rejects_and_dedupe_to_r
 def test_a_rejection_is_one_line_even_when_the_parser_says_more() -> None:
     rejected = Rejected("export.zip:activities/1.gpx", "cannot be read\nline 2, column 7")
     assert rejected.line == "export.zip:activities/1.gpx: cannot be read line 2, column 7"
+
+
+def test_files_parsed_in_worker_processes_give_the_same_outcomes_in_the_same_order(
+    tmp_path: Path,
+) -> None:
+    # given a folder of twelve runs, one of them truncated
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for day in range(12):
+        start = START + timedelta(days=day)
+        points = steady_points(seconds=600, metres_per_s=3.0, start=CENTRAL_PARK)
+        (folder / f"{day:02d}.gpx").write_bytes(gpx_bytes(start, points))
+    (folder / "05.gpx").write_bytes(b"<gpx")
+    # when imported in this process, and with two workers after the first three files
+    alone = list(import_runs([folder], ImportOptions(home=HOME)))
+    parallel = list(import_runs([folder], ImportOptions(home=HOME), workers=2, parallel_after=3))
+    # then the outcomes are the same, in the same order
+    assert parallel == alone
+    assert [type(o).__name__ for o in alone].count("Rejected") == 1
+
+
+class _BrokenPool:
+    """A process pool whose processes could not start."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def submit(self, *args: object, **kwargs: object) -> object:
+        from concurrent.futures.process import BrokenProcessPool
+
+        raise BrokenProcessPool("a child process terminated abruptly")
+
+    def shutdown(self, **kwargs: object) -> None:
+        pass
+
+
+def test_an_import_whose_workers_cannot_start_parses_its_files_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given six runs, and worker processes that cannot start
+    for day in range(6):
+        points = steady_points(seconds=600, metres_per_s=3.0, start=CENTRAL_PARK)
+        (tmp_path / f"{day}.gpx").write_bytes(gpx_bytes(START + timedelta(days=day), points))
+    monkeypatch.setattr("streakcore.importers.pipeline.ProcessPoolExecutor", _BrokenPool)
+    # when imported with two workers after the first file
+    outcomes = list(import_runs([tmp_path], ImportOptions(home=HOME), workers=2, parallel_after=1))
+    # then every file was still read
+    assert [type(o).__name__ for o in outcomes] == ["Imported"] * 6

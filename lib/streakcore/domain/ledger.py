@@ -33,6 +33,9 @@ class LedgerRow(BaseModel):
     distances_m: tuple[Metres, ...]
     utc_offsets: tuple[str, ...]
     """The offset each run carried, as `+HH:MM`, in the order of `activity_ids`."""
+    sources: tuple[str, ...] = ()
+    """Where each run came from (`smashrun`, `fit`, ..., `manual` for a run logged by hand:
+    registries accept logs but want to see which days are logs), in the same order."""
     rule: RuleName
     min_distance_m: MinimumMetres
 
@@ -82,6 +85,7 @@ def ledger(
                 activity_ids=tuple(a.activity_id for a in runs),
                 distances_m=tuple(a.distance_m for a in runs),
                 utc_offsets=tuple(a.utc_offset for a in runs),
+                sources=tuple(a.source for a in runs),
                 rule=rule.name,
                 min_distance_m=rule.min_distance_m,
             )

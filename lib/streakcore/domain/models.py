@@ -8,6 +8,15 @@ from typing import Literal, NamedTuple, Protocol
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SplitUnit = Literal["mi", "km"]
+RunSource = Literal["smashrun", "gpx", "tcx", "fit", "strava-export", "manual"]
+"""Where a run reached us from: SmashRun, a file (alone or in a Strava export), a log."""
+RUN_SOURCES: tuple[RunSource, ...] = ("smashrun", "gpx", "tcx", "fit", "strava-export", "manual")
+ZoneSource = Literal[
+    "smashrun-local-time", "fit-local-timestamp", "track-position", "--tz", "home", "given-date"
+]
+"""How a run's streak day was found: SmashRun's local start (it carries its offset), a FIT
+file's local timestamp, the zone at a track's first position, the import's `--tz`, the
+home zone, or the date a manual log was given."""
 
 MAX_RUN_DISTANCE_M = 1_000_000.0
 """1,000 km. The longest efforts anyone records as one activity are 24- and 48-hour races
@@ -41,6 +50,11 @@ class Activity(BaseModel):
     is_treadmill: bool | None = None
     heart_rate_avg: float | None = None
     notes: str | None = None
+    source: RunSource = "smashrun"
+    source_id: str | None = None
+    """The run's id at its source (SmashRun's id, a file's content hash, Strava's id);
+    None for SmashRun, whose id is `activity_id` itself."""
+    zone_source: ZoneSource = "smashrun-local-time"
 
     @field_validator("start_local")
     @classmethod
@@ -65,7 +79,12 @@ class Activity(BaseModel):
 
     def facts(self) -> RunFacts:
         return RunFacts(
-            self.activity_id, self.start_local, self.local_date, self.distance_m, self.duration_s
+            self.activity_id,
+            self.start_local,
+            self.local_date,
+            self.distance_m,
+            self.duration_s,
+            self.source,
         )
 
 
@@ -92,6 +111,8 @@ class Run(Protocol):
     def duration_s(self) -> float: ...
     @property
     def utc_offset(self) -> str: ...
+    @property
+    def source(self) -> str: ...
 
 
 class RunFacts(NamedTuple):
@@ -106,6 +127,7 @@ class RunFacts(NamedTuple):
     local_date: date
     distance_m: float
     duration_s: float
+    source: str = "smashrun"
 
     @property
     def utc_offset(self) -> str:

@@ -7,6 +7,7 @@ opening DuckDB and still say whether the streak is safe *now*.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -51,8 +52,9 @@ from streakcore.domain.streaks import (
 )
 from streakcore.domain.units import DistanceUnit, Metres, MinimumMetres, units_for_zone
 
-SNAPSHOT_VERSION = 2
-"""2 added the latest streaks (for milestones and close calls) and rule disagreements."""
+SNAPSHOT_VERSION = 3
+"""2 added the latest streaks (for milestones and close calls) and rule disagreements; 3 the
+runs per source. An older snapshot answers nothing: the database does, until the next write."""
 
 
 def rule_key(rule: StreakRule) -> str:
@@ -150,11 +152,19 @@ class StatsSnapshot(BaseModel):
         default_factory=Backfill,
         description="how far the splits backfill had come when the snapshot was taken",
     )
+    sources: dict[str, int] = Field(
+        default_factory=dict, description="counted runs per source (smashrun, fit, manual ...)"
+    )
 
     def answers(self, rule: StreakRule, as_of: datetime) -> bool:
         """Can this snapshot answer for `rule` at `as_of` without the database?"""
         key = rule_key(rule)
-        return key in self.streaks and key in self.latest_streaks and self._covers(as_of)
+        return (
+            self.version >= SNAPSHOT_VERSION
+            and key in self.streaks
+            and key in self.latest_streaks
+            and self._covers(as_of)
+        )
 
     def answers_all_rules(self, min_distance_m: float, as_of: datetime) -> bool:
         """Can it answer `?rule=all` (usrsa, strict and any) at this minimum and instant?"""
@@ -268,6 +278,7 @@ def build_snapshot(
         rules=rules,
         latest_start=max((a.start_local for a in runs), default=None),
         with_disagreements=with_disagreements,
+        sources=dict(sorted(Counter(a.source for a in runs).items())),
     )
 
 
@@ -280,6 +291,7 @@ def snapshot_from_days(
     rules: Sequence[StreakRule],
     latest_start: datetime | None,
     with_disagreements: bool = True,
+    sources: Mapping[str, int] | None = None,
 ) -> StatsSnapshot:
     """The snapshot from days (in date order) and the runs that can hold a run record.
 
@@ -312,6 +324,7 @@ def snapshot_from_days(
         ),
         eddington=Eddington(miles=eddington_miles(days), km=eddington_km(days)),
         latest_start=latest_start,
+        sources=dict(sources or {}),
     )
 
 
@@ -354,6 +367,7 @@ def render_stats(
         eddington=snapshot.eddington,
         milestones=project(current, snapshot.latest_streaks[key]),
         backfill=snapshot.backfill.seen_at(as_of, tz),
+        sources=snapshot.sources,
     )
 
 

@@ -2,7 +2,7 @@
 
 An adapter layer: it reads files (never the store, never the network) and hands back
 `ImportedRun` values with their local start where they happened, their splits, and where
-they came from. `dedupe` decides, purely, which records are one run.
+they came from. `streakcore.domain.dedupe` decides, purely, which records are one run.
 """
 
 from __future__ import annotations

@@ -2,20 +2,25 @@
 
 `import_runs` yields one outcome per activity (imported, skipped, rejected), one at a time,
 so a caller can show progress and never holds more than the file at hand. It decides
-nothing about the store: duplicates are for `dedupe` and the store's caller.
+nothing about the store: duplicates are for `streakcore.domain.dedupe` and the store's caller.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from streakcore.importers.discovery import (
+    Found,
     FoundFile,
     FoundSummary,
     PassedOver,
@@ -36,6 +41,12 @@ from streakcore.importers.tcx_file import parse_tcx
 from streakcore.importers.track import track_of
 
 PARSERS = {"fit": parse_fit, "gpx": parse_gpx, "tcx": parse_tcx}
+PARALLEL_AFTER = 32
+"""Files parsed in the calling process before workers start: below this, starting a
+process (about half a second to import the parsers) costs more than it saves."""
+WINDOW_PER_WORKER = 8
+"""Files each worker may be given ahead of the caller: enough to keep it busy, few enough
+that the files in flight stay a few megabytes."""
 
 
 @dataclass(frozen=True)
@@ -74,21 +85,109 @@ class Rejected:
 Outcome = Imported | Skipped | Rejected
 
 
-def import_runs(paths: Iterable[Path], options: ImportOptions) -> Iterator[Outcome]:
-    """Each activity under `paths`, read whole and judged: imported, skipped or rejected."""
+def import_runs(
+    paths: Iterable[Path],
+    options: ImportOptions,
+    *,
+    workers: int = 1,
+    parallel_after: int = PARALLEL_AFTER,
+) -> Iterator[Outcome]:
+    """Each activity under `paths`, read whole and judged: imported, skipped or rejected,
+    in the order the files were found.
+
+    With `workers` > 1, files past the first `parallel_after` are parsed in that many
+    processes (parsing is pure CPU: fitdecode and gpxpy are plain Python), at most
+    `WINDOW_PER_WORKER` files each ahead of the caller, so memory stays bounded by the
+    window, not the export. A small import never starts a process.
+    """
 
     def wanted(row: StravaActivity) -> bool:
         return options.sports.counts(row.sport)
 
-    for found in discover(paths, options.limits, wanted):
-        if isinstance(found, Unreadable):
-            yield Rejected(found.origin, found.reason)
-        elif isinstance(found, PassedOver):
-            yield Skipped(found.origin, sport_label(found.strava.sport))
-        elif isinstance(found, FoundSummary):
-            yield _summary(found, options)
-        else:
-            yield from _file(found, options)
+    pending: deque[_Parsing | list[Outcome]] = deque()
+    with _Workers(workers, options) as pool:
+        files = 0
+        for found in discover(paths, options.limits, wanted):
+            if isinstance(found, FoundFile):
+                files += 1
+                if files > parallel_after:
+                    pending.append(pool.parse(found))
+                else:
+                    pending.append(parse_file(found, options))
+            else:
+                pending.append([_judge(found, options)])
+            while pending and (len(pending) > workers * WINDOW_PER_WORKER or _is_done(pending[0])):
+                yield from pool.outcomes(pending.popleft())
+        while pending:
+            yield from pool.outcomes(pending.popleft())
+
+
+@dataclass(frozen=True)
+class _Parsing:
+    """A file handed to a worker, kept to parse here if the worker cannot."""
+
+    future: Future[list[Outcome]]
+    found: FoundFile
+
+
+class _Workers:
+    """The parsing processes, started on first use. If they cannot run (a script without
+    `if __name__ == "__main__":` cannot spawn them; a worker killed by the system), the
+    files are parsed in this process instead: slower, never wrong."""
+
+    def __init__(self, workers: int, options: ImportOptions) -> None:
+        self.workers = workers
+        self.options = options
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = workers < 2
+
+    def parse(self, found: FoundFile) -> _Parsing | list[Outcome]:
+        if self.broken:
+            return parse_file(found, self.options)
+        if self.pool is None:
+            # spawn, not fork: the caller may hold DuckDB's threads and locks.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        try:
+            return _Parsing(self.pool.submit(parse_file, found, self.options), found)
+        except BrokenProcessPool:
+            self.broken = True
+            return parse_file(found, self.options)
+
+    def outcomes(self, item: _Parsing | list[Outcome]) -> list[Outcome]:
+        if isinstance(item, list):
+            return item
+        try:
+            return item.future.result()
+        except BrokenProcessPool:
+            self.broken = True
+            return parse_file(item.found, self.options)
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _is_done(item: _Parsing | list[Outcome]) -> bool:
+    return isinstance(item, list) or item.future.done()
+
+
+def _judge(found: Found, options: ImportOptions) -> Outcome:
+    """What discovery alone decides: an unreadable path, a ride its CSV row rules out, a
+    Strava row without a file."""
+    if isinstance(found, Unreadable):
+        return Rejected(found.origin, found.reason)
+    if isinstance(found, PassedOver):
+        return Skipped(found.origin, sport_label(found.strava.sport))
+    assert isinstance(found, FoundSummary)
+    return _summary(found, options)
+
+
+def parse_file(found: FoundFile, options: ImportOptions) -> list[Outcome]:
+    """The outcomes of one activity file (a module-level function: a worker process runs it)."""
+    return list(_file(found, options))
 
 
 def _file(found: FoundFile, options: ImportOptions) -> Iterator[Outcome]:

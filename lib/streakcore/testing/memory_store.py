@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Self
 
 from streakcore.domain.days import Day
+from streakcore.domain.dedupe import SUMMARY_SOURCES, RunRecord, groups
 from streakcore.domain.models import Activity, RunFacts, Split
 from streakcore.domain.records import MileTime, mile_times
 from streakcore.errors import StoreError
@@ -26,6 +28,7 @@ class _Row:
     payload: str | None
     splits: list[Split] = field(default_factory=list)
     deleted_at: datetime | None = None
+    duplicate_of: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +81,7 @@ class InMemoryRunStore:
             row = tables.rows.get(activity_id)
             if row is not None and row.deleted_at is None:
                 row.deleted_at = at
+        _settle_duplicates(tables.rows)
         tables.quarantine.extend((rejected, at) for rejected in batch.quarantined)
         for key, value in batch.state.items():
             tables.state[key] = json.dumps(value, sort_keys=True, default=str)
@@ -93,7 +97,10 @@ class InMemoryRunStore:
     # -- reading ---------------------------------------------------------------------------
 
     def _live(self, until: datetime | None = None) -> list[_Row]:
-        rows = [r for r in self._tables.rows.values() if r.deleted_at is None]
+        """The rows that count: not deleted, not a copy of another run."""
+        rows = [
+            r for r in self._tables.rows.values() if r.deleted_at is None and r.duplicate_of is None
+        ]
         if until is not None:
             rows = [r for r in rows if r.activity.start_local <= until]
         return sorted(rows, key=lambda r: r.activity.start_local)
@@ -102,11 +109,21 @@ class InMemoryRunStore:
         value = self._tables.state.get(key)
         return json.loads(value) if value is not None else default
 
+    def _smashrun_rows(self) -> list[_Row]:
+        return [
+            r
+            for r in self._tables.rows.values()
+            if r.deleted_at is None and r.activity.source == "smashrun"
+        ]
+
     def fingerprints(self) -> dict[str, str]:
-        return {r.activity.activity_id: r.fingerprint for r in self._live()}
+        return {r.activity.activity_id: r.fingerprint for r in self._smashrun_rows()}
 
     def live_ids(self) -> set[str]:
-        return {r.activity.activity_id for r in self._live()}
+        return {r.activity.activity_id for r in self._smashrun_rows()}
+
+    def source_counts(self, *, until: datetime | None = None) -> dict[str, int]:
+        return dict(sorted(Counter(r.activity.source for r in self._live(until)).items()))
 
     def activities(
         self, *, include_deleted: bool = False, ids: Iterable[str] | None = None
@@ -209,10 +226,30 @@ class InMemoryRunStore:
 
 
 def _facts(activity: Activity) -> RunFacts:
-    return RunFacts(
-        activity.activity_id,
-        activity.start_local,
-        activity.local_date,
-        activity.distance_m,
-        activity.duration_s,
-    )
+    return activity.facts()
+
+
+def _settle_duplicates(rows: dict[str, _Row]) -> None:
+    """Group every live row again; each group's richest record counts, the rest point at it
+    (the whole store at once: a test store is small)."""
+    by_key: dict[tuple[str, str], _Row] = {}
+    records: list[RunRecord] = []
+    for row in rows.values():
+        row.duplicate_of = None
+        if row.deleted_at is None:
+            a = row.activity
+            record = RunRecord(
+                source=a.source,
+                source_id=a.source_id or a.activity_id,
+                start_utc=a.start_local.astimezone(UTC),
+                distance_m=a.distance_m,
+                duration_s=a.duration_s,
+                has_splits=bool(row.splits),
+                from_file=a.source not in SUMMARY_SOURCES,
+            )
+            by_key[record.key] = row
+            records.append(record)
+    for group in groups(records):
+        keep = by_key[group[0].key].activity.activity_id
+        for other in group[1:]:
+            by_key[other.key].duplicate_of = keep

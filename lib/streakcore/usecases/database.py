@@ -31,7 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from streakcore.clock import utc_now
@@ -114,6 +114,8 @@ class Published:
     generation: int
     db_etag: str
 
+
+T = TypeVar("T")
 
 SyncStep = Callable[[RunStore], "SyncReport"]
 """One pass of the sync against an open store; may run again after a conflict."""
@@ -281,23 +283,39 @@ class Database:
     def _sync_with_retries(
         self, step: SyncStep, rule: StreakRule
     ) -> tuple[SyncReport, datetime | None]:
+        return self._with_retries(lambda attempt: self._sync_once(step, rule, attempt), "sync")
+
+    def _with_retries(self, once: Callable[[int], T], what: str) -> T:
         self._remove_stale_work()
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return self._sync_once(step, rule, attempt)
+                return once(attempt)
             except StoreConflict:
                 if attempt == self._max_attempts:
                     break
                 # Jitter so that writers who collided do not collide again in lock-step.
                 self._sleep(BACKOFF_BASE_S * 2 ** (attempt - 1) * (0.5 + random.random()))  # noqa: S311
         raise StoreConflict(
-            f"the database kept changing under this sync ({self._max_attempts} attempts); "
+            f"the database kept changing under this {what} ({self._max_attempts} attempts); "
             "another sync is probably running: try again in a minute"
         )
 
-    def _sync_once(
-        self, step: SyncStep, rule: StreakRule, attempt: int
-    ) -> tuple[SyncReport, datetime | None]:
+    def change(self, step: Callable[[RunStore], T], *, snapshot_rule: StreakRule, what: str) -> T:
+        """Change the database by `step` the way a sync does (a private copy, replaced only
+        if nobody replaced it meanwhile, else `step` runs again on theirs; `<key>.backup`
+        kept, the stats document published), so an import or a manual run is one atomic
+        write wherever the database lives. The sync's own documents (health, sync state)
+        are left alone: this was no sync. `what` names the change in a conflict's message."""
+
+        def once(attempt: int) -> T:
+            result, _ = self._replace_once(step, snapshot_rule)
+            return result
+
+        return self._with_retries(once, what)
+
+    def _replace_once(self, step: Callable[[RunStore], T], rule: StreakRule) -> tuple[T, StatsFile]:
+        """Run `step` on a private copy, replace the database with it, publish the stats and
+        days documents (the page reads the days)."""
         from streakcore.usecases.stats import last_sync_of, snapshot_from_store
 
         fetched = self.blobs.fetch(self.key)
@@ -329,6 +347,14 @@ class Database:
             self.companion(Companion.DAYS),
             days_file(days, rule=rule, generation=generation, db_etag=etag),
         )
+        self.last_published = Published(generation=generation, db_etag=etag)
+        return report, stats
+
+    def _sync_once(
+        self, step: SyncStep, rule: StreakRule, attempt: int
+    ) -> tuple[SyncReport, datetime | None]:
+        report, stats = self._replace_once(step, rule)
+        generation, etag, last_sync = stats.generation, stats.db_etag, stats.last_sync
         state = SyncStateFile(
             generation=generation,
             db_etag=etag,
@@ -337,7 +363,6 @@ class Database:
             attempts=attempt,
         )
         publish(self.blobs, self.companion(Companion.SYNC_STATE), state)
-        self.last_published = Published(generation=generation, db_etag=etag)
         return report.model_copy(update={"attempts": attempt}), last_sync
 
     def _published_generation(self) -> int:

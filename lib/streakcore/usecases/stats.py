@@ -53,6 +53,7 @@ def snapshot_for(
         rules=rules,
         latest_start=store.latest_start(until=until),
         with_disagreements=with_disagreements,
+        sources=store.source_counts(until=until),
     )
     return snapshot.model_copy(update={"backfill": backfill_of(store)})
 

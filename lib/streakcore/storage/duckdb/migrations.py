@@ -54,6 +54,23 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             WHERE deleted_at IS NULL;
         """,
     ),
+    (
+        2,
+        """
+        -- Runs from anywhere: where each row came from, how its day was found, and which
+        -- counted run it is a copy of (NULL: it counts). Every row so far is SmashRun's.
+        ALTER TABLE activities ADD COLUMN source VARCHAR DEFAULT 'smashrun';
+        ALTER TABLE activities ADD COLUMN source_id VARCHAR;
+        ALTER TABLE activities ADD COLUMN zone_source VARCHAR DEFAULT 'smashrun-local-time';
+        ALTER TABLE activities ADD COLUMN duplicate_of VARCHAR;
+        UPDATE activities SET source = 'smashrun', source_id = activity_id,
+                              zone_source = 'smashrun-local-time';
+        CREATE OR REPLACE VIEW runs AS
+            SELECT * EXCLUDE (payload, fingerprint, deleted_at, best_mile_s, duplicate_of)
+            FROM activities
+            WHERE deleted_at IS NULL AND duplicate_of IS NULL;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1][0]

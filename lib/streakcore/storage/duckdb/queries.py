@@ -53,8 +53,16 @@ def _started_by(param: str) -> str:
     )
 
 
+COUNTED = "deleted_at IS NULL AND duplicate_of IS NULL"
+"""SQL: the rows that count (the `runs` view): not deleted, and not a copy of another run
+(`duplicates.settle_duplicates`)."""
+SMASHRUN_ROWS = "deleted_at IS NULL AND source = 'smashrun'"
+"""SQL: what the sync mirrors, copies of imported runs included."""
+
 _TZ_CACHE: dict[int, timezone] = {}
-_FACTS_COLUMNS = "activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s"
+_FACTS_COLUMNS = (
+    "activity_id, start_local, utc_offset_min, local_date, distance_m, duration_s, source"
+)
 
 
 def _offset_zone(minutes: int) -> timezone:
@@ -67,7 +75,7 @@ def _offset_zone(minutes: int) -> timezone:
 def _facts(rows: Sequence[tuple[Any, ...]]) -> list[RunFacts]:
     """RunFacts from rows of `_FACTS_COLUMNS`."""
     zone = _offset_zone
-    return [RunFacts(r[0], r[1].replace(tzinfo=zone(r[2])), r[3], r[4], r[5]) for r in rows]
+    return [RunFacts(r[0], r[1].replace(tzinfo=zone(r[2])), r[3], r[4], r[5], r[6]) for r in rows]
 
 
 class RunQueries:
@@ -100,7 +108,8 @@ class RunQueries:
         where = "TRUE" if include_deleted else "deleted_at IS NULL"
         sql = (
             "SELECT activity_id, start_local, utc_offset_min, distance_m, duration_s, "
-            "activity_type, external_id, is_treadmill, heart_rate_avg, notes "
+            "activity_type, external_id, is_treadmill, heart_rate_avg, notes, source, "
+            "source_id, zone_source "
             "FROM activities WHERE " + where + " "
             "AND ($1::VARCHAR[] IS NULL OR list_contains($1::VARCHAR[], activity_id)) "
             "ORDER BY start_local - to_minutes(utc_offset_min)"
@@ -119,6 +128,9 @@ class RunQueries:
                 is_treadmill=r[7],
                 heart_rate_avg=r[8],
                 notes=r[9],
+                source=r[10],
+                source_id=None if r[10] == "smashrun" else r[11],
+                zone_source=r[12],
             )
             for r in rows
         ]
@@ -127,7 +139,7 @@ class RunQueries:
         """The live runs (started by `until`, if given) as cheap facts, in start order."""
         rows = self._all(
             f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
-            f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            f"FROM activities WHERE {COUNTED} AND {_started_by('$1')} "
             "ORDER BY start_local - to_minutes(utc_offset_min)",
             [until],
         )
@@ -137,7 +149,7 @@ class RunQueries:
         """Live runs added up per local date inside DuckDB (no per-run Python objects)."""
         rows = self._all(
             "SELECT local_date, count(*), sum(distance_m), sum(duration_s), max(distance_m) "  # noqa: S608
-            f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            f"FROM activities WHERE {COUNTED} AND {_started_by('$1')} "
             "GROUP BY local_date ORDER BY local_date",
             [until],
         )
@@ -152,10 +164,10 @@ class RunQueries:
         )
         rows = self._all(
             f"SELECT {_FACTS_COLUMNS} "  # noqa: S608
-            f"FROM activities WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            f"FROM activities WHERE {COUNTED} AND {_started_by('$1')} "
             f"AND ({windows or 'FALSE'} OR distance_m = ("
             f"  SELECT max(distance_m) FROM activities "
-            f"  WHERE deleted_at IS NULL AND {_started_by('$1')}))",
+            f"  WHERE {COUNTED} AND {_started_by('$1')}))",
             [until],
         )
         return _facts(rows)
@@ -186,7 +198,7 @@ class RunQueries:
     def latest_start(self, *, until: datetime | None = None) -> datetime | None:
         row = self._one(
             "SELECT start_local, utc_offset_min FROM activities "  # noqa: S608
-            f"WHERE deleted_at IS NULL AND {_started_by('$1')} "
+            f"WHERE {COUNTED} AND {_started_by('$1')} "
             "ORDER BY start_local - to_minutes(utc_offset_min) DESC LIMIT 1",
             [until],
         )
@@ -226,7 +238,7 @@ class RunQueries:
         """
         if best:
             row = self._one(
-                "SELECT activity_id FROM activities WHERE deleted_at IS NULL "  # noqa: S608
+                f"SELECT activity_id FROM activities WHERE {COUNTED} "  # noqa: S608
                 f"AND best_mile_s IS NOT NULL AND {_started_by('$1')} "
                 "ORDER BY best_mile_s, activity_id LIMIT 1",
                 [until],
@@ -244,7 +256,7 @@ class RunQueries:
                 SELECT m.activity_id, m.idx, m.seconds
                 FROM ({MILE_TIMES_SQL}) m JOIN (
                     SELECT activity_id FROM activities
-                    WHERE deleted_at IS NULL AND {_started_by("$2")}
+                    WHERE {COUNTED} AND {_started_by("$2")}
                 ) USING (activity_id)
                 """,  # noqa: S608 - built from constants
                 [None, until],
@@ -253,12 +265,22 @@ class RunQueries:
 
     def fingerprints(self) -> dict[str, str]:
         """Fingerprints of the live runs: what the sync compares to skip unchanged ones."""
-        rows = self._all("SELECT activity_id, fingerprint FROM activities WHERE deleted_at IS NULL")
+        rows = self._all(
+            f"SELECT activity_id, fingerprint FROM activities WHERE {SMASHRUN_ROWS}"  # noqa: S608
+        )
         return {r[0]: r[1] for r in rows}
 
     def live_ids(self) -> set[str]:
-        rows = self._all("SELECT activity_id FROM activities WHERE deleted_at IS NULL")
+        rows = self._all(f"SELECT activity_id FROM activities WHERE {SMASHRUN_ROWS}")  # noqa: S608
         return {r[0] for r in rows}
+
+    def source_counts(self, *, until: datetime | None = None) -> dict[str, int]:
+        rows = self._all(
+            f"SELECT source, count(*) FROM activities WHERE {COUNTED} "  # noqa: S608
+            f"AND {_started_by('$1')} GROUP BY source ORDER BY source",
+            [until],
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     def count(self, table: str) -> int:
         if table not in STORE_TABLES:

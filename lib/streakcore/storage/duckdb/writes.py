@@ -17,11 +17,12 @@ from streakcore.domain.models import Split
 from streakcore.domain.records import mile_times
 from streakcore.ports import Batch, RejectedPayload, StoredActivity
 from streakcore.storage.duckdb.classify import query_error
+from streakcore.storage.duckdb.duplicates import settle_duplicates
 
 _ACTIVITY_COLUMNS = (
     "activity_id", "start_local", "utc_offset_min", "local_date", "distance_m", "duration_s",
     "activity_type", "external_id", "is_treadmill", "heart_rate_avg", "notes", "fingerprint",
-    "payload",
+    "payload", "source", "source_id", "zone_source",
 )  # fmt: skip
 _SPLIT_COLUMNS = (
     "activity_id", "unit", "idx", "distance_m", "elapsed_s", "speed", "heart_rate",
@@ -79,6 +80,8 @@ class RunWrites:
                     self._upsert_activities(batch.activities, at)
                 self._replace_splits([s for s in batch.activities if s.splits is not None])
                 self._mark_deleted(batch.deleted_ids, at)
+                touched = [s.activity.activity_id for s in batch.activities]
+                settle_duplicates(self._con, touched + batch.deleted_ids)
                 self._insert_quarantine(batch.quarantined, at)
                 self._set_states(batch.state, at)
         except duckdb.Error as exc:
@@ -94,6 +97,7 @@ class RunWrites:
                 a.activity_id, a.start_local.replace(tzinfo=None), _offset_minutes(a.start_local),
                 a.local_date, a.distance_m, a.duration_s, a.activity_type, a.external_id,
                 a.is_treadmill, a.heart_rate_avg, a.notes, row.fingerprint, row.payload,
+                a.source, a.source_id or a.activity_id, a.zone_source,
             )  # fmt: skip
             for col, value in zip(cols, values, strict=True):
                 col.append(value)

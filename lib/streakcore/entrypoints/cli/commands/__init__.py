@@ -9,6 +9,8 @@ from types import ModuleType
 COMMAND_MODULES: tuple[str, ...] = (
     "stats",
     "sync",
+    "import_files",
+    "add",
     "auth",
     "demo",
     "rules",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.progress import Progress, TaskID
 
+    from streakcore.testing import Athlete
+
 DEFAULT_DIR = Path("./demo")
 DEFAULT_YEARS = 3.0
 MIN_YEARS = 0.5
@@ -44,8 +46,9 @@ def register(subparsers: Subparsers) -> None:
         "demo",
         help="sync a synthetic athlete from a fake SmashRun and show the stats",
         description="Start a fake SmashRun on 127.0.0.1 holding a synthetic athlete, sync "
-        "it through the real client into DIR/runs.duckdb (replaced each time) and print "
-        "the stats and what the sync cost in requests.",
+        "it through the real client into DIR/runs.duckdb (replaced each time), import a few "
+        "GPX files of its watch written to DIR/activity-files (copies of synced runs count "
+        "once, a ride is skipped) and print the stats and what the sync cost in requests.",
     )
     parser.add_argument(
         "--dir",
@@ -77,6 +80,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from streakcore.entrypoints.cli.commands.sync import print_report
     from streakcore.settings import resolve_timezone
     from streakcore.testing import FakeSmashRun, synthetic_athlete
+    from streakcore.usecases.import_runs import import_activities
     from streakcore.usecases.stats import stats_from_store
 
     settings = load_settings(args)
@@ -103,10 +107,17 @@ def run_demo(args: argparse.Namespace) -> int:
         services = services_for(demo_settings)
         with services.open_store(db) as store, DemoProgress(console) as progress:
             report = services.sync_into(store, budget_s=DEMO_BUDGET_S, progress=progress)
+            files = write_activity_files(athlete, args.dir / "activity-files", now=now)
+            imported = import_activities(store, services.activity_files().read([files]))
             tz = resolve_timezone(athlete.home_tz)
             body = stats_from_store(store, rule=settings.streak_rule, as_of=now, tz=tz)
         served = fake.count("/my/")
     print_report(report)
+    console.print(
+        f"Imported {files}: new runs {imported.imported}, already synced from SmashRun "
+        f"{imported.duplicates} (counted once), skipped {imported.skipped} (a ride) "
+        f"(streak import {files} --db {db} does the same)."
+    )
     print_stats(body, settings.units, console)
     floor = request_floor(uploaded)
     console.print(
@@ -117,6 +128,49 @@ def run_demo(args: argparse.Namespace) -> int:
     console.print(f"Explore it: streak stats --db {db}  or  streakcore.open({str(db)!r})")
     console.print(f"Your streak page: {pictures[-1]} (open it in a browser)", soft_wrap=True)
     return 0 if report.error is None else 1
+
+
+def write_activity_files(athlete: Athlete, folder: Path, *, now: datetime) -> Path:
+    """A watch's files for the import: GPX copies of the last two runs SmashRun has (they
+    merge into them), an evening run on the day before the last (one more run on a day that
+    already counts, so the streak's story stays the same) and a ride (skipped). Written with
+    gpxpy, the library the import reads them with."""
+    from streakcore.testing.activity_gpx import gpx_of_run
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.gpx"):
+            old.unlink()
+    except OSError as exc:
+        raise ConfigError(f"cannot write {folder}: {exc.strerror}; pass another --dir") from exc
+    outdoor = [r for r in athlete.runs if r.uploaded_at <= now and r.activity.get("startLatitude")]
+    files: dict[str, bytes] = {}
+    for copy, synced in enumerate(outdoor[-2:], start=1):
+        a = synced.activity
+        start = datetime.fromisoformat(str(a["startDateTimeLocal"])).astimezone(UTC)
+        files[f"watch-{copy}.gpx"] = gpx_of_run(
+            start + timedelta(seconds=2),
+            distance_m=float(a["distance"]) * 1000 * 1.01,
+            duration_s=float(a["duration"]),
+            lat=float(a["startLatitude"]),
+            lon=float(a["startLongitude"]),
+        )
+    if outdoor:
+        a = outdoor[-2].activity if len(outdoor) > 1 else outdoor[-1].activity
+        start = datetime.fromisoformat(str(a["startDateTimeLocal"]))
+        evening = start.replace(hour=19, minute=15).astimezone(UTC)
+        if evening > start.astimezone(UTC) + timedelta(hours=2):
+            files["evening-shakeout.gpx"] = gpx_of_run(
+                evening, distance_m=3200.0, duration_s=1200.0,
+                lat=float(a["startLatitude"]), lon=float(a["startLongitude"]), name="Shakeout",
+            )  # fmt: skip
+        files["ride.gpx"] = gpx_of_run(
+            start.astimezone(UTC) - timedelta(days=3), distance_m=30_000.0, duration_s=3600.0,
+            lat=float(a["startLatitude"]), lon=float(a["startLongitude"]), sport="cycling",
+        )  # fmt: skip
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
 
 
 PHASES = {

@@ -23,7 +23,7 @@ from streakcore.errors import ConfigError
 
 CSV_COLUMNS = (
     "date", "streak_start", "streak_day", "activity_ids", "distances_m", "distances_mi",
-    "utc_offsets", "rule", "min_distance_m",
+    "utc_offsets", "rule", "min_distance_m", "sources",
 )  # fmt: skip
 LIST_SEPARATOR = ";"
 """Several runs on one day share a cell, in start order, separated by this."""
@@ -34,7 +34,9 @@ def register(subparsers: Subparsers) -> None:
         "ledger",
         help="one row per streak day: the runs that counted, their distances and offsets",
         description="One row per streak day: the qualifying activity ids, their distances, "
-        "the UTC offset each run carried, the rule and the minimum. --csv (or -o) writes CSV.",
+        "the UTC offset each run carried, the rule and the minimum, and where each run came "
+        "from (smashrun, gpx, tcx, fit, strava-export, or manual for a run logged by hand). "
+        "--csv (or -o) writes CSV.",
     )
     ledger.add_argument("--from", dest="first", metavar="D", help="first date, e.g. 2024-01-01")
     ledger.add_argument("--to", dest="last", metavar="D", help="last date (inclusive)")
@@ -72,6 +74,7 @@ def ledger_csv(rows: Sequence[LedgerRow]) -> str:
                 LIST_SEPARATOR.join(row.utc_offsets),
                 row.rule.value,
                 f"{row.min_distance_m:.3f}",
+                LIST_SEPARATOR.join(row.sources),
             )
         )
     return out.getvalue()
@@ -103,7 +106,7 @@ def print_ledger(rows: Sequence[LedgerRow], unit: DistanceUnit) -> None:
     from streakcore.domain.units import format_distance
 
     table = Table(title=f"{len(rows):,} streak days")
-    for name in ("Date", "Streak day", "Activities", "Distances", "UTC offsets"):
+    for name in ("Date", "Streak day", "Activities", "Distances", "UTC offsets", "Sources"):
         table.add_column(name, justify="right" if name == "Streak day" else "left")
     for row in rows:
         table.add_row(
@@ -112,5 +115,6 @@ def print_ledger(rows: Sequence[LedgerRow], unit: DistanceUnit) -> None:
             ", ".join(row.activity_ids),
             ", ".join(format_distance(d, unit) for d in row.distances_m),
             ", ".join(row.utc_offsets),
+            ", ".join(row.sources),
         )
     Console().print(table)

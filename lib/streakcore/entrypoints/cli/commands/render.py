@@ -118,7 +118,7 @@ def _record_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
         (
             "Totals",
             f"{t.runs:,} runs, {format_distance(t.distance_m, unit, decimals=0)}, "
-            f"{t.duration_s / 3600:,.0f} h",
+            f"{t.duration_s / 3600:,.0f} h{_sources(body)}",
         ),
         (
             "Fastest mile",
@@ -140,6 +140,13 @@ def _record_rows(body: StatsBody, unit: DistanceUnit) -> list[tuple[str, str]]:
         ("As of", f"{format_instant(body.as_of)} ({body.timezone})"),
         ("Last sync", format_instant(body.last_sync) if body.last_sync else "never"),
     ]
+
+
+def _sources(body: StatsBody) -> str:
+    """Where the runs came from, once any came from elsewhere than SmashRun."""
+    if set(body.sources) <= {"smashrun"}:
+        return ""
+    return " (" + ", ".join(f"{source} {n:,}" for source, n in body.sources.items()) + ")"
 
 
 def _eddington(body: StatsBody, unit: DistanceUnit) -> str:

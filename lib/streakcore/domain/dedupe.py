@@ -16,7 +16,8 @@ runner cannot run two runs at once), and their distances agree within
   recomputation differs by up to about 5%. 10% doubles the worst of that and still tells
   a 5 km run from a 4 km one; the 100 m floor keeps a short run's GPS wobble (a 160 m
   jog reading 230 m) from splitting it in two.
-Two runs on one day (morning and evening) are hours apart; a short run and a long one
+Two SmashRun records are never one run: SmashRun decides that itself, and the sync mirrors
+it exactly. Two runs on one day (morning and evening) are hours apart; a short run and a long one
 minutes apart fail both the overlap and the distance test.
 
 Which to keep. The richest record wins: one with splits beats one without; a device file
@@ -44,6 +45,8 @@ START_TOLERANCE_S = 180.0
 DISTANCE_TOLERANCE = 0.10
 DISTANCE_FLOOR_M = 100.0
 
+SUMMARY_SOURCES = ("smashrun", "manual")
+"""Sources whose records never come from a device file (`RunRecord.from_file` is False)."""
 SOURCE_RANK = ("fit", "tcx", "gpx", "strava-export", "smashrun", "manual")
 """Richer first, for records equal on splits and on being a device file."""
 
@@ -77,6 +80,10 @@ class MergeDecision:
 
 
 def same_run(a: RunRecord, b: RunRecord) -> bool:
+    if a.source == b.source == "smashrun":
+        # SmashRun's own ids are its word on what is one run (it merges its uploads
+        # itself), and the sync mirrors them one to one: two of its runs stay two.
+        return False
     apart_s = abs((a.start_utc - b.start_utc).total_seconds())
     if apart_s > START_TOLERANCE_S:
         return False
