@@ -132,7 +132,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def write_activity_files(athlete: Athlete, folder: Path, *, now: datetime) -> Path:
     """A watch's files for the import: GPX copies of the last two runs SmashRun has (they
-    merge into them), an evening run on the day before the last (one more run on a day that
+    merge into them), a second run on the day before the last (one more run on a day that
     already counts, so the streak's story stays the same) and a ride (skipped). Written with
     gpxpy, the library the import reads them with."""
     from streakcore.testing.activity_gpx import gpx_of_run
@@ -158,12 +158,14 @@ def write_activity_files(athlete: Athlete, folder: Path, *, now: datetime) -> Pa
     if outdoor:
         a = outdoor[-2].activity if len(outdoor) > 1 else outdoor[-1].activity
         start = datetime.fromisoformat(str(a["startDateTimeLocal"]))
-        evening = start.replace(hour=19, minute=15).astimezone(UTC)
-        if evening > start.astimezone(UTC) + timedelta(hours=2):
-            files["evening-shakeout.gpx"] = gpx_of_run(
-                evening, distance_m=3200.0, duration_s=1200.0,
-                lat=float(a["startLatitude"]), lon=float(a["startLongitude"]), name="Shakeout",
-            )  # fmt: skip
+        # A second run that day, hours from the first: in the evening after a morning run,
+        # else early in the morning, so that it is always there and never a copy.
+        evening = start.replace(hour=19, minute=15)
+        second = evening if evening - start > timedelta(hours=2) else start.replace(hour=6)
+        files["second-run.gpx"] = gpx_of_run(
+            second.astimezone(UTC), distance_m=3200.0, duration_s=1200.0,
+            lat=float(a["startLatitude"]), lon=float(a["startLongitude"]), name="Shakeout",
+        )  # fmt: skip
         files["ride.gpx"] = gpx_of_run(
             start.astimezone(UTC) - timedelta(days=3), distance_m=30_000.0, duration_s=3600.0,
             lat=float(a["startLatitude"]), lon=float(a["startLongitude"]), sport="cycling",
