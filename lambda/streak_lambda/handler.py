@@ -28,7 +28,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from streak_lambda.cold_start_gc import end_cold_start
 from streak_lambda.composition import alert_if_at_risk, container
-from streak_lambda.evening_alert import alert_message
 from streak_lambda.events import ScheduledAction, is_api_request, scheduled_action
 from streak_lambda.http_errors import http_error_for, sync_answer
 from streakcore.errors import ConfigError, SmashRunRateLimited, StreakError
@@ -222,6 +221,8 @@ def _scheduled(action: ScheduledAction) -> dict[str, Any]:
 
 
 def _evening_check(services: Services) -> dict[str, Any]:
+    from streakcore.usecases.alert import alert_message  # once an evening: keep imports cheap
+
     run: SyncReport | None = None
     try:
         run = _sync(

@@ -10,13 +10,13 @@ import pytest
 from rich.console import Console
 
 from fixtures.smashrun_sync import SyncRig, rig
-from streak_lambda.evening_alert import alert_message
 from streakcore.domain.evening_check import evening_check
 from streakcore.domain.rules import StreakRule
 from streakcore.domain.stats import render_stats
 from streakcore.entrypoints.cli.commands.render import print_stats
 from streakcore.smashrun.budget import RequestBudget
 from streakcore.testing import Athlete, recent_athlete
+from streakcore.usecases.alert import alert_message
 from streakcore.usecases.stats import snapshot_from_store, stats_from_store
 from streakcore.usecases.sync import SyncStatus
 
