@@ -129,7 +129,8 @@ def _read_csv_seconds(act_csv: Path, split_csv: Path, path: Path) -> float:
         start = time.perf_counter()
         con.execute("BEGIN")
         con.execute(
-            f"INSERT INTO activities SELECT * FROM read_csv('{act_csv}', header=false, "
+            # By name: the columns a sync fills; the rest (a run's source) take their defaults.
+            f"INSERT INTO activities BY NAME SELECT * FROM read_csv('{act_csv}', header=false, "
             f"columns={_ACTIVITY_CSV_COLUMNS})"
         )
         con.execute(
