@@ -37,9 +37,9 @@ SECTION = "page"
 TOKEN = "bench-page-token-0123456789abcdefghij"  # noqa: S105 - a test token
 MAX_PAGE_BYTES = 100_000
 SERVE_START_S = 120.0
-GOAL_RATIO = 3.0
-"""The page reads what `/stats` reads plus two small documents and draws a year's heatmap:
-within three times a `/stats` answer of the same server."""
+# The issue sets no time goal for the page, only that its times be reported beside a
+# `/stats` answer of the same server: the page reads what `/stats` reads plus two small
+# documents (days, health) and draws a year's heatmap, so these rows are figures, not goals.
 
 
 def run() -> list[Row]:
@@ -134,7 +134,7 @@ def _serve_rows() -> list[Row]:
             "the issue's limit", MAX_PAGE_BYTES, "< 100 KB", size < MAX_PAGE_BYTES,
             note="HTML with the inline year heatmap, styles, icon and manifest; no other request"),
         paired_row(SECTION, "streak-api serve: time to first byte of GET /p/{token}", paired,
-            "GET /stats on the same server", goal_ratio=GOAL_RATIO,
+            "GET /stats on the same server",
             note=f"median of {len(paired.figures)} interleaved pairs, a new connection each, "
             "timed from the request to the first byte of the answer"),
     ]  # fmt: skip
@@ -211,11 +211,10 @@ def _handler_rows() -> list[Row]:
         install_container(None)
     return [
         paired_row(SECTION, "handler, warm: GET /p/{token}", warm, "warm GET /stats",
-            goal_ratio=GOAL_RATIO,
             note=f"median of {len(warm.figures)} interleaved pairs in one container; the "
             "page reads the stats, days and health documents (304s when unchanged)"),
         paired_row(SECTION, "handler, cold container: GET /p/{token}", cold,
-            "cold-container GET /stats", goal_ratio=GOAL_RATIO,
+            "cold-container GET /stats",
             note=f"median of {len(cold.figures)} interleaved pairs, a new Services and empty "
             "cache per call, modules already imported; S3 is moto; no DuckDB download"),
     ]  # fmt: skip
