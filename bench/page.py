@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -152,44 +151,23 @@ def _event(base: dict[str, Any], path: str, resource: str, params: dict[str, str
 
 
 def _handler_rows() -> list[Row]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto
-        AWS_DEFAULT_REGION="us-east-1",
-        POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        os.environ.pop(name, None)
-    from moto import mock_aws
+    from bench.lambda_in_process import synced_world
 
-    from fixtures.aws import event, make_bucket
-    from streak_lambda.composition import install_container
-    from streak_lambda.handler import lambda_handler
-    from streak_lambda.proxy_event import LocalLambdaContext
-    from streakcore.bootstrap import Services
-    from streakcore.settings import Settings
-    from streakcore.testing import FakeSmashRun, demo_athlete
+    with synced_world(STREAK_PAGE_TOKEN=TOKEN) as world:
+        from fixtures.aws import event
+        from streak_lambda.composition import install_container
+        from streak_lambda.handler import lambda_handler
+        from streak_lambda.proxy_event import LocalLambdaContext
+        from streakcore.bootstrap import Services
+        from streakcore.settings import Settings
 
-    with (
-        mock_aws(),
-        FakeSmashRun(demo_athlete(datetime.now(UTC))) as fake,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        make_bucket("bench")
-        os.environ.update(
-            STREAK_DB="s3://bench/runs.duckdb", STREAK_CACHE_DIR=tmp,
-            STREAK_TIMEZONE="America/New_York", STREAK_SMASHRUN_BASE_URL=fake.base_url,
-            STREAK_SMASHRUN_ACCESS_TOKEN=fake.access_token, STREAK_REQUESTS_PER_HOUR="100000",
-            STREAK_PAGE_TOKEN=TOKEN,
-        )  # fmt: skip
-        lambda_handler({"streak_action": "sync"}, LocalLambdaContext())
         base = event("apigw_rest_get_stats")
         page = _event(base, f"/p/{TOKEN}", "/p/{token}", {"token": TOKEN})
         stats = base
         containers = iter(range(1_000_000))
 
         def fresh() -> None:
-            cache = Path(tmp) / f"cold-{next(containers)}"
+            cache = world.scratch / f"cold-{next(containers)}"
             install_container(Services(Settings(cache_dir=cache)))
 
         def timed(request: dict[str, Any], *, cold: bool) -> Callable[[], float]:
@@ -208,7 +186,6 @@ def _handler_rows() -> list[Row]:
         fresh()
         warm = interleaved(timed(page, cold=False), timed(stats, cold=False))
         cold = interleaved(timed(page, cold=True), timed(stats, cold=True))
-        install_container(None)
     return [
         paired_row(SECTION, "handler, warm: GET /p/{token}", warm, "warm GET /stats",
             note=f"median of {len(warm.figures)} interleaved pairs in one container; the "
