@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,9 +36,9 @@ SECTION = "page"
 TOKEN = "bench-page-token-0123456789abcdefghij"  # noqa: S105 - a test token
 MAX_PAGE_BYTES = 100_000
 SERVE_START_S = 120.0
-GOAL_RATIO = 3.0
-"""The page reads what `/stats` reads plus two small documents and draws a year's heatmap:
-within three times a `/stats` answer of the same server."""
+# The issue sets no time goal for the page, only that its times be reported beside a
+# `/stats` answer of the same server: the page reads what `/stats` reads plus two small
+# documents (days, health) and draws a year's heatmap, so these rows are figures, not goals.
 
 
 def run() -> list[Row]:
@@ -134,7 +133,7 @@ def _serve_rows() -> list[Row]:
             "the issue's limit", MAX_PAGE_BYTES, "< 100 KB", size < MAX_PAGE_BYTES,
             note="HTML with the inline year heatmap, styles, icon and manifest; no other request"),
         paired_row(SECTION, "streak-api serve: time to first byte of GET /p/{token}", paired,
-            "GET /stats on the same server", goal_ratio=GOAL_RATIO,
+            "GET /stats on the same server",
             note=f"median of {len(paired.figures)} interleaved pairs, a new connection each, "
             "timed from the request to the first byte of the answer"),
     ]  # fmt: skip
@@ -152,44 +151,23 @@ def _event(base: dict[str, Any], path: str, resource: str, params: dict[str, str
 
 
 def _handler_rows() -> list[Row]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto
-        AWS_DEFAULT_REGION="us-east-1",
-        POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        os.environ.pop(name, None)
-    from moto import mock_aws
+    from bench.lambda_in_process import synced_world
 
-    from fixtures.aws import event, make_bucket
-    from streak_lambda.composition import install_container
-    from streak_lambda.handler import lambda_handler
-    from streak_lambda.proxy_event import LocalLambdaContext
-    from streakcore.bootstrap import Services
-    from streakcore.settings import Settings
-    from streakcore.testing import FakeSmashRun, demo_athlete
+    with synced_world(STREAK_PAGE_TOKEN=TOKEN) as world:
+        from fixtures.aws import event
+        from streak_lambda.composition import install_container
+        from streak_lambda.handler import lambda_handler
+        from streak_lambda.proxy_event import LocalLambdaContext
+        from streakcore.bootstrap import Services
+        from streakcore.settings import Settings
 
-    with (
-        mock_aws(),
-        FakeSmashRun(demo_athlete(datetime.now(UTC))) as fake,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        make_bucket("bench")
-        os.environ.update(
-            STREAK_DB="s3://bench/runs.duckdb", STREAK_CACHE_DIR=tmp,
-            STREAK_TIMEZONE="America/New_York", STREAK_SMASHRUN_BASE_URL=fake.base_url,
-            STREAK_SMASHRUN_ACCESS_TOKEN=fake.access_token, STREAK_REQUESTS_PER_HOUR="100000",
-            STREAK_PAGE_TOKEN=TOKEN,
-        )  # fmt: skip
-        lambda_handler({"streak_action": "sync"}, LocalLambdaContext())
         base = event("apigw_rest_get_stats")
         page = _event(base, f"/p/{TOKEN}", "/p/{token}", {"token": TOKEN})
         stats = base
         containers = iter(range(1_000_000))
 
         def fresh() -> None:
-            cache = Path(tmp) / f"cold-{next(containers)}"
+            cache = world.scratch / f"cold-{next(containers)}"
             install_container(Services(Settings(cache_dir=cache)))
 
         def timed(request: dict[str, Any], *, cold: bool) -> Callable[[], float]:
@@ -208,14 +186,12 @@ def _handler_rows() -> list[Row]:
         fresh()
         warm = interleaved(timed(page, cold=False), timed(stats, cold=False))
         cold = interleaved(timed(page, cold=True), timed(stats, cold=True))
-        install_container(None)
     return [
         paired_row(SECTION, "handler, warm: GET /p/{token}", warm, "warm GET /stats",
-            goal_ratio=GOAL_RATIO,
             note=f"median of {len(warm.figures)} interleaved pairs in one container; the "
             "page reads the stats, days and health documents (304s when unchanged)"),
         paired_row(SECTION, "handler, cold container: GET /p/{token}", cold,
-            "cold-container GET /stats", goal_ratio=GOAL_RATIO,
+            "cold-container GET /stats",
             note=f"median of {len(cold.figures)} interleaved pairs, a new Services and empty "
             "cache per call, modules already imported; S3 is moto; no DuckDB download"),
     ]  # fmt: skip

@@ -96,10 +96,11 @@ def paired_row(
     paired: Paired,
     baseline_name: str,
     *,
-    goal_ratio: float,
+    goal_ratio: float | None = None,
     note: str = "",
 ) -> Row:
-    """A row whose target is the median per-pair ratio at most `goal_ratio`."""
+    """A row whose target is the median per-pair ratio at most `goal_ratio`; without a
+    goal, a figure reported beside its baseline."""
     return Row(
         section,
         name,
@@ -107,8 +108,8 @@ def paired_row(
         "s",
         baseline_name,
         paired.baseline,
-        f"<= {goal_ratio:g}x",
-        paired.ratio <= goal_ratio,
+        f"<= {goal_ratio:g}x" if goal_ratio is not None else "",
+        paired.ratio <= goal_ratio if goal_ratio is not None else None,
         note,
         pairs=len(paired.figures),
         pair_ratios=paired.spread,

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import copy
-import os
 import statistics
-import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,40 +15,20 @@ WARM_CALLS = 50
 
 
 def run() -> list[Row]:
-    sys.path.insert(0, str(ROOT / "tests"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto
-        AWS_DEFAULT_REGION="us-east-1",
-        POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING",
-    )  # fmt: skip
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        os.environ.pop(name, None)
-    import boto3
-    from moto import mock_aws
+    from bench.lambda_in_process import BUCKET, synced_world
 
-    from fixtures.aws import S3Traffic, event, make_bucket
-    from streak_lambda.composition import install_container
-    from streak_lambda.handler import lambda_handler
-    from streak_lambda.proxy_event import LocalLambdaContext
-    from streakcore.bootstrap import Services
-    from streakcore.settings import Settings
-    from streakcore.testing import FakeSmashRun, demo_athlete
+    with synced_world() as world:
+        import boto3
 
-    with (
-        mock_aws(),
-        FakeSmashRun(demo_athlete(datetime.now(UTC))) as fake,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        make_bucket("bench")
-        os.environ.update(
-            STREAK_DB="s3://bench/runs.duckdb", STREAK_CACHE_DIR=tmp,
-            STREAK_TIMEZONE="America/New_York", STREAK_SMASHRUN_BASE_URL=fake.base_url,
-            STREAK_SMASHRUN_ACCESS_TOKEN=fake.access_token, STREAK_REQUESTS_PER_HOUR="100000",
-        )  # fmt: skip
-        synced = lambda_handler({"streak_action": "sync"}, LocalLambdaContext())
-        db_bytes = boto3.client("s3").head_object(Bucket="bench", Key="runs.duckdb")[
-            "ContentLength"
-        ]
+        from fixtures.aws import S3Traffic, event
+        from streak_lambda.composition import install_container
+        from streak_lambda.handler import lambda_handler
+        from streak_lambda.proxy_event import LocalLambdaContext
+        from streakcore.bootstrap import Services
+        from streakcore.settings import Settings
+
+        synced, tmp = world.synced, world.scratch
+        db_bytes = boto3.client("s3").head_object(Bucket=BUCKET, Key="runs.duckdb")["ContentLength"]
 
         def fresh_container(cache: str) -> S3Traffic:
             traffic = S3Traffic()
@@ -84,7 +60,6 @@ def run() -> list[Row]:
         warm_s = statistics.median(samples)
         warm_bytes = sum(traffic.bytes_received.values())
         warm_db_bytes = traffic.bytes_received.get("runs.duckdb", 0)
-        install_container(None)
     return [
         Row("warm /stats", "warm GET /stats handler time", warm_s, "s",
             "first GET /stats on a new Container, modules already imported", cold_s, "",

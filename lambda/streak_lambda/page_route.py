@@ -44,21 +44,27 @@ def refused() -> Response[str]:
 
 
 def page_response(services: Services, presented: str) -> Response[str]:
-    """The page when `presented` is the page token, else API Gateway's 403."""
-    from streakcore.render.page_html import page_html
+    """The page when `presented` is the page token, else API Gateway's 403. Before the
+    first sync the page says so, as `/health` and the badge do ("no sync yet")."""
+    from streakcore.errors import StoreNotFound
+    from streakcore.render.page_html import no_sync_page_html, page_html
     from streakcore.usecases.page import served_page_facts
 
     if not services.page_tokens.matches(presented):
         return refused()
     settings = services.settings
-    facts = served_page_facts(
-        services.read_database,
-        now=services.now(),
-        tz=settings.zone,
-        rule=settings.streak_rule,
-        units=settings.units,
-    )
-    page = page_html(facts)
+    try:
+        facts = served_page_facts(
+            services.read_database,
+            now=services.now(),
+            tz=settings.zone,
+            rule=settings.streak_rule,
+            units=settings.units,
+        )
+    except StoreNotFound:
+        page = no_sync_page_html()
+    else:
+        page = page_html(facts)
     return Response(
         status_code=200,
         content_type="text/html; charset=utf-8",

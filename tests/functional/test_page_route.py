@@ -220,3 +220,25 @@ def test_the_days_are_converted_once_per_version_of_their_document(world: World)
         assert len(again) == len(first) - 1
     finally:
         s3.put_object(Bucket=BUCKET, Key=key, Body=original)
+
+
+def test_before_the_first_sync_the_page_says_no_sync_yet_like_health_and_the_badge(
+    world: World,
+) -> None:
+    # given a container whose database has never been synced (an empty bucket)
+    make_bucket("streakcore-page-unsynced")
+    settings = Settings(
+        db="s3://streakcore-page-unsynced/runs.duckdb",
+        cache_dir=world.tmp / "cache-unsynced",
+        page_token_secret_id=world.secret_arn,
+    )
+    install_container(Services(settings, clock=lambda: NOW))
+    # when the runner opens their link
+    status, headers, html = get(TOKEN)
+    # then a page says what fills it, under the page's own policy, not a JSON error
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert '<h1 id="status">No sync yet</h1>' in html
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    # and a wrong token still learns nothing
+    assert get("not-the-token-0123456789abcdef")[0] == 403

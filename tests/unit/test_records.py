@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import daily_runs, mile_splits, run
 from streakcore.domain.days import group_days
 from streakcore.domain.models import Split
 from streakcore.domain.records import (
+    best_mile_seconds,
     biggest_periods,
     eddington_km,
     eddington_miles,
@@ -30,6 +34,18 @@ def test_fastest_mile_is_the_difference_of_cumulative_splits() -> None:
     best = fastest_mile(times, {a.activity_id: a.local_date})
     assert best is not None
     assert (best.seconds, best.activity_id, best.date) == (455.5, a.activity_id, date(2024, 5, 1))
+
+
+@given(st.lists(st.floats(min_value=0, max_value=3600), max_size=8), st.randoms())
+def test_a_runs_best_mile_as_the_store_keeps_it_is_the_fastest_of_its_mile_times(
+    seconds_per_mile: list[float], order: random.Random
+) -> None:
+    # given cumulative mile splits in any order (a zero-second mile is not a mile)
+    splits = mile_splits(run("2024-05-01", len(seconds_per_mile) + 0.3), seconds_per_mile)
+    order.shuffle(splits)
+    # then the store's best mile is the fastest whole mile the records count
+    times = [t.seconds for t in mile_times(splits)]
+    assert best_mile_seconds(splits) == (min(times) if times else None)
 
 
 def test_the_partial_last_split_never_counts_as_a_mile() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict
@@ -171,11 +171,25 @@ def biggest_periods(days: Sequence[Day]) -> dict[str, PeriodTotal | None]:
 
 def mile_times(splits: Iterable[Split]) -> list[MileTime]:
     """Per-mile seconds from cumulative mile splits; partial miles are left out."""
+    return [
+        MileTime(activity_id=activity_id, index=index, seconds=seconds)
+        for activity_id, index, seconds in _whole_miles(splits)
+    ]
+
+
+def best_mile_seconds(splits: Iterable[Split]) -> float | None:
+    """The fastest whole mile of `splits` in seconds (None: no whole mile), as
+    `mile_times` counts them, without building a model per mile: the store computes it
+    for every run a write brings."""
+    return min((seconds for _, _, seconds in _whole_miles(splits)), default=None)
+
+
+def _whole_miles(splits: Iterable[Split]) -> Iterator[tuple[str, int, float]]:
+    """(activity id, index, seconds) of each whole mile in cumulative mile splits."""
     by_activity: dict[str, list[Split]] = {}
     for split in splits:
         if split.unit == "mi":
             by_activity.setdefault(split.activity_id, []).append(split)
-    times: list[MileTime] = []
     for activity_id, rows in by_activity.items():
         rows.sort(key=lambda s: s.index)
         prev_distance_m = 0.0
@@ -187,10 +201,9 @@ def mile_times(splits: Iterable[Split]) -> list[MileTime]:
                 abs(mile_m - METRES_PER_MILE) <= FULL_SPLIT_TOLERANCE * METRES_PER_MILE
                 and seconds > 0
             ):
-                times.append(MileTime(activity_id=activity_id, index=split.index, seconds=seconds))
+                yield activity_id, split.index, seconds
             prev_distance_m = split.distance_m
             prev_elapsed_s = split.elapsed_s
-    return times
 
 
 def fastest_mile(times: Iterable[MileTime], dates: Mapping[str, date]) -> FastestMile | None:

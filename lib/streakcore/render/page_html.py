@@ -71,6 +71,28 @@ def page_html(facts: PageFacts) -> Page:
             _footer(facts, zone),
         ]
     )
+    return _document(title, body)
+
+
+def no_sync_page_html() -> Page:
+    """The page before the first sync: nothing to count yet, and what fills it."""
+    body = "\n".join(
+        [
+            "<main>",
+            '<section class="status status-none" aria-labelledby="status">',
+            '<h1 id="status">No sync yet</h1>',
+            "<p>Your streak shows here once the first sync has stored your runs: tonight's "
+            "scheduled sync, or <code>POST /sync</code> (<code>streak sync</code> for a "
+            "local database) now.</p>",
+            "</section>",
+            "</main>",
+        ]
+    )
+    return _document(f"{PAGE_TITLE}: no sync yet", body)
+
+
+def _document(title: str, body: str) -> Page:
+    """The whole document around `body`, and its CSP header."""
     head = "\n".join(
         [
             "<!doctype html>",

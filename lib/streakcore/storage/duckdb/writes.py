@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ import duckdb
 from pydantic import TypeAdapter
 
 from streakcore.domain.models import Split
-from streakcore.domain.records import mile_times
+from streakcore.domain.records import best_mile_seconds
 from streakcore.ports import Batch, RejectedPayload, StoredActivity
 from streakcore.storage.duckdb.classify import query_error
 from streakcore.storage.duckdb.duplicates import settle_duplicates
@@ -138,7 +138,10 @@ class RunWrites:
             "UPDATE activities SET best_mile_s = best.seconds "
             "FROM (SELECT unnest($1::VARCHAR[]) AS activity_id, unnest($2::DOUBLE[]) AS seconds) "
             "best WHERE activities.activity_id = best.activity_id",
-            [[r.activity.activity_id for r in rows], [_best_mile_s(r.splits or ()) for r in rows]],
+            [
+                [r.activity.activity_id for r in rows],
+                [best_mile_seconds(r.splits or ()) for r in rows],
+            ],
         )
 
     def _mark_deleted(self, ids: Sequence[str], at: datetime) -> None:
@@ -177,7 +180,3 @@ class RunWrites:
 
     def set_state(self, key: str, value: Any) -> None:
         self.apply(Batch(state={key: value}))
-
-
-def _best_mile_s(splits: Iterable[Split]) -> float | None:
-    return min((t.seconds for t in mile_times(splits)), default=None)
