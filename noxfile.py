@@ -199,7 +199,7 @@ def iac(session: nox.Session) -> None:
 @nox.session
 def package(session: nox.Session) -> None:
     """Build the reproducible Lambda zip in dist/ (`-- --arch arm64` for Graviton)."""
-    # moto's server: the build checks the bundled boto3's conditional writes against it.
+    # moto's server: the build checks the bundled botocore's conditional writes against it.
     session.install("pip", ".", dev_requirement("moto"))
     session.run("python", "-m", "ops.package", *session.posargs)
 
@@ -245,7 +245,8 @@ def apply(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (`-- SECTION ...`); Lambda figures need a CPython 3.12 to run."""
-    session.install("-e", ".[dev]")
+    # pip: the Lambda sections build the zip, and ops.package downloads its wheels with pip.
+    session.install("pip", "-e", ".[dev]")
     session.run("python", "-m", "bench.run", *session.posargs)
 
 

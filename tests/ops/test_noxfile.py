@@ -229,3 +229,27 @@ def test_find_python_leaves_a_missing_version_for_nox_to_report(
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
     assert noxfile.find_python("3.12") == "3.12"
+
+
+class InstallRecorder:
+    """A session that notes what it is asked to install and runs nothing."""
+
+    def __init__(self) -> None:
+        self.posargs: list[str] = []
+        self.installed: list[str] = []
+
+    def install(self, *packages: str, **_: object) -> None:
+        self.installed.extend(packages)
+
+    def run(self, *_: object, **__: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("name", ["package", "bench"])
+def test_the_sessions_that_build_the_lambda_zip_install_pip_for_its_wheels(
+    noxfile: ModuleType, name: str
+) -> None:
+    # uv's venvs hold no pip, and ops.package downloads the runtime's wheels with it
+    session = InstallRecorder()
+    nox.registry.get()[name](session)
+    assert "pip" in session.installed
