@@ -31,7 +31,7 @@ SKIP_MISSING_ENV = "STREAK_SKIP_MISSING_TOOLS"
 # What a user installs: the core, and the extras that reach users (the Lambda's, the
 # notebook's, `streak import`'s, `streak check --notify`'s). `tests-lowest` pins each of these
 # at its lower bound.
-USER_EXTRAS = ("aws", "notebook", "import", "notify")
+USER_EXTRAS = ("aws", "notebook", "notify")
 LAMBDA_PYTHON = "3.12"
 """The AWS Lambda runtime's CPython (terraform/ and ops/package.py build for it)."""
 

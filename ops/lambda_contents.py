@@ -36,14 +36,19 @@ DIRECT_DEPENDENCY_REASONS = {
     "and SNS (the alert); bundled for S3 conditional writes",
 }
 
-# Distributions the Lambda never imports: the terminal's rich (a core dependency of
-# streakcore, for `streak`) and what only rich needs. The build fails if a distribution it
-# keeps requires one of them, and `ops.route_check` fails if a route tries to import them.
+# Distributions the Lambda never imports: the terminal's rich and the importer's parsers
+# (core dependencies of streakcore, for `streak`) and what only rich needs. The build
+# fails if a distribution it keeps requires one of them, and `ops.route_check` fails if a
+# route tries to import them.
 CLI_ONLY_DISTRIBUTIONS = {
     "rich": "the terminal's tables and colours (`streak`); no handler route imports it",
     "pygments": "rich's syntax highlighting",
     "markdown-it-py": "rich's Markdown rendering",
     "mdurl": "markdown-it-py's URL parsing",
+    "fitdecode": "the importer's FIT parser (`streak import`); imports run where the files are",
+    "gpxpy": "the importer's GPX parser (`streak import`)",
+    "defusedxml": "the importer's safe XML parsing of TCX and GPX (`streak import`)",
+    "tzfpy": "the importer's offline time zone lookup from a track's position (`streak import`)",
 }
 
 

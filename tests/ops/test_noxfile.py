@@ -149,7 +149,7 @@ def test_tool_versions_come_from_pyproject_dev_extra(noxfile: ModuleType) -> Non
 def _user_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
-    users = ("aws", "notebook", "import", "notify")
+    users = ("aws", "notebook", "notify")
     return [
         Requirement(r) for r in (*project["dependencies"], *(r for e in users for r in extras[e]))
     ]
@@ -175,7 +175,7 @@ def test_a_requirement_without_a_floor_stops_the_lowest_session(
 ) -> None:
     project = {
         "dependencies": ["duckdb>=1.3", "httpx"],
-        "optional-dependencies": {"aws": [], "notebook": [], "import": [], "notify": []},
+        "optional-dependencies": {"aws": [], "notebook": [], "notify": []},
     }
     monkeypatch.setattr(noxfile, "_project", lambda: project)
     with pytest.raises(LookupError, match=r"'httpx' in pyproject\.toml needs one lower bound"):
