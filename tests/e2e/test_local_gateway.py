@@ -26,6 +26,7 @@ from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from fixtures.aws import point_at_fake_smashrun
 from streak_lambda.api_gateway import Gateway, Handler
 from streak_lambda.api_keys import KeyRing
 from streak_lambda.composition import install_container
@@ -50,10 +51,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSmashRun]:
     with pytest.MonkeyPatch.context() as env, FakeSmashRun(recent_athlete(NOW)) as fake:
         env.setenv("STREAK_DB", str(data / "runs.duckdb"))
         env.setenv("STREAK_CACHE_DIR", str(data / "cache"))
-        env.setenv("STREAK_TIMEZONE", "America/New_York")
-        env.setenv("STREAK_SMASHRUN_BASE_URL", fake.base_url)
-        env.setenv("STREAK_SMASHRUN_ACCESS_TOKEN", fake.access_token)
-        env.setenv("STREAK_REQUESTS_PER_HOUR", "100000")
+        point_at_fake_smashrun(env, fake)
         env.setenv("POWERTOOLS_METRICS_DISABLED", "true")
         install_container(None)
         with _serving(Gateway(_handler(), KEYS)) as url:

@@ -21,7 +21,7 @@ from moto import mock_aws
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from pydantic import SecretStr
 
-from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket
+from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket, point_at_fake_smashrun
 from streak_lambda import handler as handler_module
 from streak_lambda.composition import install_container
 from streak_lambda.handler import lambda_handler
@@ -72,10 +72,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as env, FakeSmashRun(recent_athlete(NOW)) as fake:
         isolate_aws(env)
-        env.setenv("STREAK_TIMEZONE", "America/New_York")
-        env.setenv("STREAK_SMASHRUN_BASE_URL", fake.base_url)
-        env.setenv("STREAK_SMASHRUN_ACCESS_TOKEN", fake.access_token)
-        env.setenv("STREAK_REQUESTS_PER_HOUR", "100000")
+        point_at_fake_smashrun(env, fake)
         env.setenv("POWERTOOLS_METRICS_NAMESPACE", "streakcore-test")
         with mock_aws():
             topic = boto3.client("sns", region_name=REGION).create_topic(Name="streak-alerts")

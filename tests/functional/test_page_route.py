@@ -17,7 +17,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket
+from fixtures.aws import REGION, S3Traffic, event, isolate_aws, make_bucket, point_at_fake_smashrun
 from streak_lambda.composition import install_container
 from streak_lambda.handler import lambda_handler
 from streak_lambda.proxy_event import LocalLambdaContext
@@ -57,10 +57,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with pytest.MonkeyPatch.context() as env, FakeSmashRun(recent_athlete(NOW)) as fake:
         isolate_aws(env)
-        env.setenv("STREAK_TIMEZONE", "America/New_York")
-        env.setenv("STREAK_SMASHRUN_BASE_URL", fake.base_url)
-        env.setenv("STREAK_SMASHRUN_ACCESS_TOKEN", fake.access_token)
-        env.setenv("STREAK_REQUESTS_PER_HOUR", "100000")
+        point_at_fake_smashrun(env, fake)
         with mock_aws():
             secrets = boto3.client("secretsmanager", region_name=REGION)
             arn = secrets.create_secret(Name="streakcore/page-token", SecretString=TOKEN)["ARN"]
