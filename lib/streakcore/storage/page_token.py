@@ -1,6 +1,6 @@
 """The page's share token: who may see `GET /p/{token}`.
 
-Three places keep it, picked by `Services.page_token`: `STREAK_PAGE_TOKEN` (fixed; rotate
+Three places keep it, picked by `Services.page_tokens`: `STREAK_PAGE_TOKEN` (fixed; rotate
 it by changing the variable), a Secrets Manager secret (`STREAK_PAGE_TOKEN_SECRET_ID`; the
 Lambda reads it at most once a minute, `streak page-link --rotate --secret-id` writes a
 new one), or a 0600 file beside a local database, generated on first use. A token is 32
